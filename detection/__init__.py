@@ -1,0 +1,1 @@
+"""Video analytics: sources, detector, tracker, geotagger, sightings, rules, store, exports, pipeline."""

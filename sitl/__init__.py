@@ -1,0 +1,1 @@
+"""Simulated drones, world and camera: an independent ArduCopter-like MAVLink peer."""

@@ -1,0 +1,1 @@
+"""The MAVLink link: one class per vehicle, mission protocol, commands, state, fleet, records."""

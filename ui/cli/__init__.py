@@ -1,0 +1,1 @@
+"""The ``borderwatch`` command line."""

@@ -1,0 +1,39 @@
+"""Entry point of the ``borderwatch`` command: one sub-command module per area."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from missions.errors import MissionError
+from ui.cli import bench_cmd, demo_cmd, plan_cmd
+from ui.cli.output import fail
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="borderwatch",
+        description="Ground station for drone border patrol: plan, fly, detect, geotag, review.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    plan_cmd.register(sub)
+    bench_cmd.register(sub)
+    demo_cmd.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = bool(getattr(args, "json", False))
+    try:
+        return int(args.func(args) or 0)
+    except MissionError as exc:
+        return fail(str(exc), as_json=as_json)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
