@@ -24,7 +24,7 @@ def distance_m(a: GeoPoint, b: GeoPoint) -> float:
     """Geodesic distance in metres.
 
     >>> round(distance_m(GeoPoint(lat_deg=31.0, lon_deg=-111.0), GeoPoint(lat_deg=31.0, lon_deg=-110.9)))
-    9540
+    9550
     """
     _, _, d = WGS84.inv(a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg)
     return float(d)
@@ -102,3 +102,14 @@ class LocalFrame:
     def geometry_from_lonlat(self, geom: BaseGeometry) -> BaseGeometry:
         fwd = self._fwd()
         return ops.transform(lambda x, y, z=None: fwd.transform(x, y), geom)
+
+
+def path_length_m(points: Sequence[GeoPoint]) -> float:
+    """Geodesic length of a polyline in metres.
+
+    >>> round(path_length_m([GeoPoint(lat_deg=0.0, lon_deg=0.0), GeoPoint(lat_deg=0.0, lon_deg=0.01)]))
+    1113
+    """
+    if len(points) < 2:
+        return 0.0
+    return float(WGS84.line_length([p.lon_deg for p in points], [p.lat_deg for p in points]))

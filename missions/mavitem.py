@@ -47,8 +47,8 @@ ALT_TO_INT_FRAME = {
     AltFrame.REL_HOME: MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
     AltFrame.AGL: MAV_FRAME_GLOBAL_TERRAIN_ALT_INT,
 }
-# Commands that carry an altitude frame although their position may be "here" (0, 0).
-_FRAMED_COMMANDS = LOCATION_COMMANDS | {MavCmd.NAV_RETURN_TO_LAUNCH}
+# Commands that carry an altitude frame (their position may still be "here": 0, 0).
+_FRAMED_COMMANDS = LOCATION_COMMANDS
 
 
 @dataclass(frozen=True, kw_only=True)

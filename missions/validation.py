@@ -158,7 +158,7 @@ def validate(
         for leg, line, crosses in zip(legs, leg_lines, crossing, strict=True):
             if crosses:
                 hit = line.intersection(border)
-                at = frame.to_geo(*_first_xy(hit))
+                at = frame.to_geo(*_first_hit(line, hit))
                 findings.append(
                     _f(
                         Severity.ERROR,
@@ -199,7 +199,7 @@ def validate(
             if inclusion:
                 if not zone.covers(line):
                     outside = line.difference(zone)
-                    at = frame.to_geo(*_first_xy(outside)) if not outside.is_empty else leg.end
+                    at = frame.to_geo(*_first_hit(line, outside)) if not outside.is_empty else leg.end
                     findings.append(
                         _f(
                             Severity.ERROR,
@@ -210,7 +210,7 @@ def validate(
                         )
                     )
             elif line.intersects(zone) and not line.touches(zone):
-                at = frame.to_geo(*_first_xy(line.intersection(zone)))
+                at = frame.to_geo(*_first_hit(line, line.intersection(zone)))
                 findings.append(
                     _f(
                         Severity.ERROR,
@@ -254,8 +254,9 @@ def _f(severity: Severity, code: str, message: str, index: int | None, where: Ge
     return Finding(severity=severity, code=code, message=message, item_index=index, location=where)
 
 
-def _first_xy(geom) -> tuple[float, float]:
-    if hasattr(geom, "geoms"):
-        geom = next(iter(geom.geoms))
-    x, y = geom.coords[0][:2]
+def _first_hit(leg: LineString, geom) -> tuple[float, float]:
+    """The point of ``geom`` (an intersection with ``leg``) reached first when flying the leg."""
+    parts = getattr(geom, "geoms", [geom])
+    coords = [c[:2] for part in parts for c in part.coords]
+    x, y = min(coords, key=lambda c: leg.project(Point(c)))
     return float(x), float(y)

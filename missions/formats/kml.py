@@ -115,6 +115,12 @@ class _Reader:
             out.append((point, numbers[2] if len(numbers) == 3 else None))
         return out
 
+    def point(self, el: etree._Element) -> tuple[GeoPoint, float | None]:
+        coords = self.coords(el)
+        if len(coords) != 1:
+            raise self.fail(el, f"a <Point> needs exactly one coordinate, found {len(coords)}")
+        return coords[0]
+
     def ring(self, boundary: etree._Element) -> tuple[GeoPoint, ...]:
         rings = _descendants(boundary, "LinearRing")
         if not rings:
@@ -162,7 +168,7 @@ class _Reader:
                 elif role in ("area", "keep_out", "keep_in"):
                     self.expect(geom, ("Polygon", "Point"), role)
                     if gtype == "Point":
-                        center = self.coords(geom)[0][0]
+                        center = self.point(geom)[0]
                         radius = self.num(pm, data, "radius_m")
                         out["circles"].append(
                             FenceCircle(center=center, radius_m=radius, inclusion=role == "keep_in")
@@ -179,7 +185,7 @@ class _Reader:
                         out["zones"].append(FencePolygon(vertices=outer, inclusion=role == "keep_in"))
                 elif role in ("home", "rally", "point"):
                     self.expect(geom, ("Point",), role)
-                    point, alt = self.coords(geom)[0]
+                    point, alt = self.point(geom)
                     if role == "home":
                         alt_amsl = self.num(pm, data, "alt_amsl_m") if "alt_amsl_m" in data else (alt or 0.0)
                         home = HomePosition(lat_deg=point.lat_deg, lon_deg=point.lon_deg, alt_amsl_m=alt_amsl)
@@ -242,7 +248,7 @@ class _Reader:
             lat = lon = alt = 0.0
             geoms = [g for g in pm.iter() if _local(g) == "Point"]
             if geoms:
-                point, alt_val = self.coords(geoms[0])[0]
+                point, alt_val = self.point(geoms[0])
                 lat, lon, alt = point.lat_deg, point.lon_deg, alt_val or 0.0
             raw = RawItem(
                 command=self.int_(pm, data, "command"),

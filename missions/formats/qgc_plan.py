@@ -140,7 +140,7 @@ def _load_simple(r: JsonReader, obj: dict[str, Any], path: str) -> Waypoint:
 
 def _load_complex(r: JsonReader, obj: dict[str, Any], path: str) -> list[Waypoint]:
     kind = r.key(obj, "complexItemType", path)
-    if kind not in FLATTENED_COMPLEX:
+    if not isinstance(kind, str) or kind not in FLATTENED_COMPLEX:
         raise r.fail(
             f"{path}.complexItemType",
             f"complex item {kind!r} is not supported (only survey and CorridorScan); "

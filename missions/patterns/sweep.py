@@ -12,7 +12,7 @@ import math
 import numpy as np
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
-from shapely.ops import substring
+from shapely.ops import substring, unary_union
 
 from missions.airframe import DEFAULT_AIRFRAME, AirframeSpec
 from missions.camera import CameraSpec
@@ -113,10 +113,16 @@ def area_sweep(
     if count > MAX_LINES:
         raise PlanningError(f"the sweep would need {count} lines; raise the altitude or lower the overlap")
     offset = ((maxy - miny) - (count - 1) * spacing) / 2
+    margin = spacing / 4
+    holes = [Polygon(r) for r in rotated.interiors]
+    # Lines stop a margin short of each hole; the detours keep the same margin.
+    cut_area = Polygon(rotated.exterior).difference(
+        unary_union([h.buffer(margin, join_style="mitre") for h in holes])
+    )
     segments: list[tuple[np.ndarray, np.ndarray]] = []
     for i in range(count):
         y = miny + offset + i * spacing
-        cut = LineString([(minx - 1, y), (maxx + 1, y)]).intersection(rotated)
+        cut = LineString([(minx - 1, y), (maxx + 1, y)]).intersection(cut_area)
         parts = [g for g in getattr(cut, "geoms", [cut]) if isinstance(g, LineString) and g.length > 0.5]
         parts.sort(key=lambda g: g.coords[0][0])
         reverse = i % 2 == 1
@@ -125,11 +131,10 @@ def area_sweep(
             segments.append((np.array([xs[0], y]), np.array([xs[1], y])))
     if not segments:
         raise PlanningError("no sweep line fits inside the area; lower the altitude or the overlap")
-    holes = [Polygon(r) for r in rotated.interiors]
     points: list[np.ndarray] = []
     for start, end in segments:
         if points:
-            points.extend(detour(points[-1], start, holes, margin_m=spacing / 4))
+            points.extend(detour(points[-1], start, holes, margin_m=margin))
         points.extend([start, end])
     rot_line = LineString(points) if len(points) > 1 else Point(points[0])
     back = affinity.rotate(rot_line, angle, origin=centroid)

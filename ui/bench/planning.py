@@ -12,7 +12,7 @@ from missions.coverage import border_effectiveness
 from missions.geo import LocalFrame
 from missions.patterns import area_sweep, border_patrol
 from missions.validation import validate
-from missions.values import BorderLine, GeoPoint, Geofence, HomePosition, PatrolArea, Plan
+from missions.values import BorderLine, Geofence, GeoPoint, HomePosition, PatrolArea, Plan
 
 ORIGIN = GeoPoint(lat_deg=31.3333, lon_deg=-111.5)
 
@@ -27,7 +27,9 @@ def long_border(length_km: float = 100.0) -> BorderLine:
         angle = math.radians(15 if i % 2 else -15)
         x, y = x + leg * math.cos(angle), y + leg * math.sin(angle)
         pts.append((x, y))
-    return BorderLine(points=tuple(frame.to_geo(px, py) for px, py in pts), name=f"{length_km:g} km bench border")
+    return BorderLine(
+        points=tuple(frame.to_geo(px, py) for px, py in pts), name=f"{length_km:g} km bench border"
+    )
 
 
 def square_area(side_km: float = 5.0) -> PatrolArea:

@@ -22,7 +22,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"Sample border: {border.name}")
-    print(f"Home: {features.home.lat_deg:.5f}, {features.home.lon_deg:.5f}; keep-out zones: {len(features.keep_out)}")
+    print(
+        f"Home: {features.home.lat_deg:.5f}, {features.home.lon_deg:.5f}; keep-out zones: {len(features.keep_out)}"
+    )
     for k in range(1, args.drones + 1):
         sector = border_sector(border, k, args.drones)
         pattern, far_side = border_patrol(

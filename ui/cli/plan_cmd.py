@@ -8,13 +8,21 @@ from pathlib import Path
 from missions.airframe import AirframeSpec
 from missions.camera import DEFAULT_CAMERA, PRESETS, camera_preset
 from missions.coverage import border_effectiveness
-from missions.errors import InvalidValueError, MissionError
+from missions.errors import InvalidValueError
 from missions.estimates import estimate
 from missions.formats import MapFeatures, dump_plan_file, load_features_file, load_plan_file
-from missions.patterns import SIDES, area_sweep, border_patrol, border_sector, expanding_square, orbit, perimeter
+from missions.patterns import (
+    SIDES,
+    area_sweep,
+    border_patrol,
+    border_sector,
+    expanding_square,
+    orbit,
+    perimeter,
+)
 from missions.patterns.common import PatternResult
 from missions.validation import ValidationLimits, ValidationReport, validate
-from missions.values import GeoPoint, Geofence, HomePosition, Plan
+from missions.values import Geofence, GeoPoint, HomePosition, Plan
 from ui.cli.output import emit_json, fail, jsonable, minutes
 
 
@@ -27,7 +35,9 @@ def _home(arg: str | None, features: MapFeatures | None) -> HomePosition:
             raise InvalidValueError(f"--home must be LAT,LON[,ALT_AMSL], got {arg!r}") from None
         if len(numbers) not in (2, 3):
             raise InvalidValueError(f"--home must be LAT,LON[,ALT_AMSL], got {arg!r}")
-        return HomePosition(lat_deg=numbers[0], lon_deg=numbers[1], alt_amsl_m=numbers[2] if len(numbers) == 3 else 0.0)
+        return HomePosition(
+            lat_deg=numbers[0], lon_deg=numbers[1], alt_amsl_m=numbers[2] if len(numbers) == 3 else 0.0
+        )
     if features is not None and features.home is not None:
         return features.home
     raise InvalidValueError("no home: give --home LAT,LON[,ALT] or put a home point (role: home) in the file")
@@ -84,7 +94,9 @@ def _write(args: argparse.Namespace, plan: Plan, pattern: PatternResult) -> int:
         print(f"wrote {args.out}: {len(plan.mission.items)} items")
         for note in pattern.notes:
             print(f"  {note}")
-        print(f"  length {est.length_m / 1000:.2f} km, {minutes(est.flight_time_s)}, battery {est.battery_pct:.0f}%")
+        print(
+            f"  length {est.length_m / 1000:.2f} km, {minutes(est.flight_time_s)}, battery {est.battery_pct:.0f}%"
+        )
         _print_findings(report)
     return 0
 
@@ -155,7 +167,9 @@ def cmd_perimeter(args: argparse.Namespace) -> int:
     )
     fence = Geofence(polygons=features.zones, circles=features.circles, max_alt_m=args.max_alt_m)
     border = features.borders[0] if features.borders else None
-    return _write(args, Plan(mission=pattern.mission, fence=fence, border=border, camera_name=args.camera), pattern)
+    return _write(
+        args, Plan(mission=pattern.mission, fence=fence, border=border, camera_name=args.camera), pattern
+    )
 
 
 def cmd_orbit(args: argparse.Namespace) -> int:
@@ -190,7 +204,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"file": str(args.plan), **_report_dict(report)})
     else:
-        print(f"{args.plan}: {len(plan.mission.items)} items, {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+        print(
+            f"{args.plan}: {len(plan.mission.items)} items, {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        )
         _print_findings(report)
     return 1 if report.has_errors else 0
 
@@ -199,7 +215,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     plan = load_plan_file(args.input)
     dump_plan_file(plan, args.output)
     if args.json:
-        emit_json({"ok": True, "in": str(args.input), "out": str(args.output), "items": len(plan.mission.items)})
+        emit_json(
+            {"ok": True, "in": str(args.input), "out": str(args.output), "items": len(plan.mission.items)}
+        )
     else:
         print(f"wrote {args.output}: {len(plan.mission.items)} items")
     return 0
@@ -219,7 +237,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         emit_json(out)
         return 0
     print(f"{args.plan}: {len(plan.mission.items)} items")
-    print(f"  length {est.length_m / 1000:.2f} km, {minutes(est.flight_time_s)}, battery {est.battery_pct:.0f}%")
+    print(
+        f"  length {est.length_m / 1000:.2f} km, {minutes(est.flight_time_s)}, battery {est.battery_pct:.0f}%"
+    )
     if eff is None:
         print("  no border line in this plan: coverage and revisit are not measured")
         return 0
@@ -231,16 +251,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"  {eff.drones} drone(s), patrol loop {minutes(eff.cycle_s)}; worst revisit gap {gap}")
     for s in eff.segments:
         seg_gap = "unseen" if s.worst_gap_s is None else minutes(s.worst_gap_s)
-        print(f"    km {s.start_km:5.1f}-{s.end_km:5.1f}: seen {100 * s.seen_share:5.1f}%, worst gap {seg_gap}")
+        print(
+            f"    km {s.start_km:5.1f}-{s.end_km:5.1f}: seen {100 * s.seen_share:5.1f}%, worst gap {seg_gap}"
+        )
     return 0
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    p.add_argument("--endurance-min", type=float, default=40.0, help="flight endurance in minutes (default 40)")
+    p.add_argument(
+        "--endurance-min", type=float, default=40.0, help="flight endurance in minutes (default 40)"
+    )
     p.add_argument("--reserve-pct", type=float, default=20.0, help="battery kept in reserve (default 20)")
     p.add_argument("--max-alt-m", type=float, default=120.0, help="altitude limit above home (default 120)")
-    p.add_argument("--max-distance-m", type=float, default=15000.0, help="range limit from home (default 15000)")
+    p.add_argument(
+        "--max-distance-m", type=float, default=15000.0, help="range limit from home (default 15000)"
+    )
 
 
 def _pattern_common(p: argparse.ArgumentParser, *, camera_default: str = DEFAULT_CAMERA) -> None:
@@ -249,7 +275,9 @@ def _pattern_common(p: argparse.ArgumentParser, *, camera_default: str = DEFAULT
     p.add_argument("--home", help="LAT,LON[,ALT_AMSL] (default: the home point in the input file)")
     p.add_argument("--camera", default=camera_default, choices=sorted(PRESETS), help="camera preset")
     p.add_argument("--speed-m-s", type=float, default=10.0, help="cruise speed (default 10)")
-    p.add_argument("--out", type=Path, required=True, help="output file (.plan, .waypoints, .geojson, .kml, .kmz)")
+    p.add_argument(
+        "--out", type=Path, required=True, help="output file (.plan, .waypoints, .geojson, .kml, .kmz)"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -309,5 +337,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--camera", choices=sorted(PRESETS), help="camera (default: the plan's)")
     _common(p)
     p.set_defaults(func=cmd_stats)
-
-
