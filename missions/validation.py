@@ -46,6 +46,9 @@ class ValidationLimits:
     border_margin_m: float = 5.0
 
 
+DEFAULT_LIMITS = ValidationLimits()
+
+
 @dataclass(frozen=True, kw_only=True)
 class ValidationReport:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
@@ -75,7 +78,7 @@ def _item(index: int | None) -> str:
 def validate(
     plan: Plan,
     *,
-    limits: ValidationLimits = ValidationLimits(),
+    limits: ValidationLimits = DEFAULT_LIMITS,
     airframe: AirframeSpec = DEFAULT_AIRFRAME,
 ) -> ValidationReport:
     findings: list[Finding] = []

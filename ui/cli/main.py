@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from missions.errors import MissionError
-from ui.cli import bench_cmd, demo_cmd, plan_cmd
+from telemetry.errors import LinkError
+from ui.cli import bench_cmd, demo_cmd, link_cmd, plan_cmd
 from ui.cli.output import fail
 
 
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cmd.register(sub)
     bench_cmd.register(sub)
     demo_cmd.register(sub)
+    link_cmd.register(sub)
     return parser
 
 
@@ -29,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = bool(getattr(args, "json", False))
     try:
         return int(args.func(args) or 0)
-    except MissionError as exc:
+    except (MissionError, LinkError) as exc:
         return fail(str(exc), as_json=as_json)
     except KeyboardInterrupt:
         return 130
