@@ -92,11 +92,21 @@ class VehicleState:
 def quaternion_to_euler_deg(w: float, x: float, y: float, z: float) -> tuple[float, float, float]:
     """(roll, pitch, yaw) in degrees from a unit quaternion (aerospace ZYX order).
 
+    Near straight down (a nadir gimbal, |pitch| > 87°) roll and yaw turn about nearly the same axis and
+    the usual formulas lose the heading; there roll is taken as 0 (gimbals hold it level) and yaw comes
+    from 2·atan2(z, w), which is exact when roll is 0 — so the heading of a nadir image is kept.
+
     >>> [round(v, 3) for v in quaternion_to_euler_deg(math.cos(math.pi / 4), 0.0, -math.sin(math.pi / 4), 0.0)]
     [0.0, -90.0, 0.0]
     """
+    norm = math.sqrt(w * w + x * x + y * y + z * z) or 1.0
+    w, x, y, z = w / norm, x / norm, y / norm, z / norm
+    sin_pitch = max(-1.0, min(1.0, 2 * (w * y - z * x)))
+    pitch = math.asin(sin_pitch)
+    if abs(sin_pitch) > 0.9986:
+        yaw = (2 * math.atan2(z, w) + math.pi) % (2 * math.pi) - math.pi
+        return 0.0, math.degrees(pitch), math.degrees(yaw)
     roll = math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
-    pitch = math.asin(max(-1.0, min(1.0, 2 * (w * y - z * x))))
     yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
     return math.degrees(roll), math.degrees(pitch), math.degrees(yaw)
 
