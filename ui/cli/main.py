@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from missions.errors import MissionError
 from telemetry.errors import LinkError
-from ui.cli import bench_cmd, demo_cmd, link_cmd, plan_cmd
+from ui.cli import bench_cmd, demo_cmd, link_cmd, plan_cmd, sim_cmd
 from ui.cli.output import fail
 
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cmd.register(sub)
     demo_cmd.register(sub)
     link_cmd.register(sub)
+    sim_cmd.register(sub)
     return parser
 
 
