@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from missions.mavitem import RawItem
 from missions.validation import DEFAULT_LIMITS, ValidationLimits, validate
 from missions.values import Plan
+from telemetry.ardupilot_storage import dropped, stored_form
 from telemetry.errors import LinkError, UploadRefusedError
 from telemetry.link import VehicleLink
 from telemetry.mission_items import (
@@ -37,6 +39,7 @@ class PartReport:
     retries: int
     seconds: float
     differences: tuple[str, ...] = ()
+    firmware_notes: tuple[str, ...] = ()
     error: str | None = None
 
 
@@ -58,10 +61,29 @@ class UploadReport:
         return f"NOT verified: {self.error or 'read-back differs'}"
 
 
+def _firmware_notes(items: list[RawItem], mission_type: MissionType) -> tuple[str, ...]:
+    """What ArduCopter will not keep, once per kind (e.g. "acceptance radius ... (items 3, 4, 5)")."""
+    seen: dict[str, list[int]] = {}
+    start = 1 if mission_type == MissionType.MISSION else 0
+    for seq, item in enumerate(items[start:], start=start):
+        for note in dropped(item):
+            seen.setdefault(note, []).append(seq)
+    return tuple(
+        f"{note} (item{'s' if len(seqs) > 1 else ''} {', '.join(map(str, seqs))})"
+        for note, seqs in seen.items()
+    )
+
+
 def _one(
-    link: VehicleLink, mission_type: MissionType, items, progress: Progress | None, attempts: int
+    link: VehicleLink,
+    mission_type: MissionType,
+    items: list[RawItem],
+    progress: Progress | None,
+    attempts: int,
 ) -> PartReport:
     started = time.monotonic()
+    expected = [stored_form(i) for i in items]
+    notes = _firmware_notes(items, mission_type)
     retries = 0
     last_error = "no attempt made"
     acknowledged = False
@@ -81,11 +103,11 @@ def _one(
         except LinkError as exc:
             last_error = str(exc)
             continue
-        diffs = compare_items(items, got, mission_type)
+        diffs = compare_items(expected, got, mission_type)
         if not diffs:
             return PartReport(
                 mission_type=mission_type.label, items=len(items), verified=True, acknowledged=acknowledged,
-                retries=retries, seconds=time.monotonic() - started,
+                retries=retries, seconds=time.monotonic() - started, firmware_notes=notes,
             )  # fmt: skip
         last_error = f"read-back differs in {len(diffs)} place(s)"
     return PartReport(
@@ -96,6 +118,7 @@ def _one(
         retries=retries,
         seconds=time.monotonic() - started,
         differences=tuple(str(d) for d in diffs[:20]),
+        firmware_notes=notes,
         error=last_error,
     )
 

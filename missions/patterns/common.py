@@ -43,7 +43,7 @@ def patrol_mission(
     alt_m: float,
     cruise_speed_m_s: float,
     roi: GeoPoint | None = None,
-    acceptance_radius_m: float = 2.0,
+    acceptance_radius_m: float = 0.0,
 ) -> Mission:
     """TAKEOFF, DO_CHANGE_SPEED, [DO_SET_ROI], one NAV_WAYPOINT per path point, RTL."""
     if not path:

@@ -56,6 +56,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
             )
             for diff in part.differences:
                 print(f"    {diff}")
+            for note in part.firmware_notes:
+                print(f"    not kept by ArduCopter: {note}")
     return 0 if report.verified else 1
 
 
