@@ -218,7 +218,8 @@ def _draw_bollards(
     shadows = np.stack([c - half, c + half, c + half + off, c - half + off], axis=1)
     posts = np.stack([c - half - n, c + half - n, c + half + n, c - half + n], axis=1)
     mask = np.zeros((grid.size_px, grid.size_px), np.uint8)
-    cv2.fillPoly(mask, list(_to_px(grid, shadows)), 255, cv2.LINE_AA, _SHIFT)
+    for quad in _to_px(grid, shadows):  # one call each: fillPoly XORs overlapping polygons of one call
+        cv2.fillPoly(mask, [quad], 255, cv2.LINE_AA, _SHIFT)
     img *= (1 - 0.5 * mask.astype(np.float32) / 255)[..., None]
     mask[:] = 0
     cv2.fillPoly(mask, list(_to_px(grid, posts)), 255, cv2.LINE_AA, _SHIFT)

@@ -133,7 +133,7 @@ def draw(
     n = grid.size_px
     if len(bodies) > 48:  # many small objects: one pass over the whole tile per colour
         mask = np.zeros((n, n), np.uint8)
-        cv2.fillPoly(mask, _rings(shadows), 255, cv2.LINE_AA, _SHIFT)
+        _fill_each(mask, _rings(shadows))
         _darken(img, mask, kind.shadow_darkening)
         tex = 1 + 0.35 * texture
         for ci, colour in enumerate(kind.colours_bgr):
@@ -141,7 +141,7 @@ def draw(
             if len(chosen) == 0:
                 continue
             mask[:] = 0
-            cv2.fillPoly(mask, list(chosen), 255, cv2.LINE_AA, _SHIFT)
+            _fill_each(mask, list(chosen))
             a = mask.astype(np.float32) * np.float32(1 / 255)
             img *= (1 - a)[..., None]
             img += (a * tex)[..., None] * np.asarray(colour, np.float32)
@@ -152,9 +152,15 @@ def draw(
             continue
         x0, y0, x1, y1 = box
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.fillPoly(mask, _rings(shadow[None] - [x0 * _ONE, y0 * _ONE]), 255, cv2.LINE_AA, _SHIFT)
+        _fill_each(mask, _rings(shadow[None] - [x0 * _ONE, y0 * _ONE]))
         _darken(img[y0:y1, x0:x1], mask, kind.shadow_darkening)
         _paint(img, texture, poly, kind.colours_bgr[ci], box)
+
+
+def _fill_each(mask: np.ndarray, polys: list[np.ndarray]) -> None:
+    """Fill polygons one call each: one fillPoly call XORs where its polygons overlap."""
+    for poly in polys:
+        cv2.fillPoly(mask, [poly], 255, cv2.LINE_AA, _SHIFT)
 
 
 def _rings(shadows: np.ndarray) -> list[np.ndarray]:
