@@ -79,6 +79,7 @@ def launch_patrol(
         commands.takeoff(link, alt_rel_m)
         step = "climb"
         target = min(alt_rel_m * 0.5, 10.0)
+        say(step, f"climbing (AUTO starts once above {target:g} m)")
         state = _wait(link, lambda s: (s.alt_rel_m or 0.0) >= target or not s.armed, climb_timeout_s)
         if not state.armed:
             raise LaunchError(step, "the vehicle disarmed during take-off")

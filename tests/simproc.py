@@ -1,0 +1,98 @@
+"""Start simulated vehicles as a separate process for a test, and always stop them by PID."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _all_free(ports: list[int]) -> bool:
+    socks: list[socket.socket] = []
+    try:
+        for port in ports:
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+def free_base_port(count: int = 1, stride: int = 10) -> int:
+    """A base port whose ``count`` ArduPilot-style ports (base + 10·i .. +3) are all free on loopback."""
+    for _ in range(200):
+        base = random.randrange(20000, 40000, 10)
+        if _all_free([base + stride * i + k for i in range(count) for k in range(4)]):
+            return base
+    raise RuntimeError("no free loopback ports")
+
+
+@dataclass
+class SimHandle:
+    proc: subprocess.Popen
+    urls: list[str]
+    base_port: int
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+
+def stop_process(proc: subprocess.Popen, timeout_s: float = 5.0) -> None:
+    """Terminate a test's process group, then kill it if it does not go."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=timeout_s)
+
+
+@contextlib.contextmanager
+def simulator(
+    vehicles: int = 1,
+    *,
+    speedup: float = 1.0,
+    ekf_delay_s: float = 2.0,
+    signing_key: str | None = None,
+    timeout_s: float = 20.0,
+) -> Iterator[SimHandle]:
+    base = free_base_port(vehicles)
+    cmd = [sys.executable, str(ROOT / "tests" / "sim_runner.py"), "--vehicles", str(vehicles), "--base-port", str(base),
+           "--speedup", str(speedup), "--ekf-delay-s", str(ekf_delay_s)]  # fmt: skip
+    if signing_key:
+        cmd += ["--signing-key", signing_key]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + timeout_s
+        line = ""
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if line.startswith("ready") or proc.poll() is not None:
+                break
+        if not line.startswith("ready"):
+            raise RuntimeError(
+                f"simulator did not start: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
+            )
+        yield SimHandle(proc=proc, urls=line.split()[1:], base_port=base)
+    finally:
+        stop_process(proc)
