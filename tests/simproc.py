@@ -65,6 +65,9 @@ def stop_process(proc: subprocess.Popen, timeout_s: float = 5.0) -> None:
         proc.wait(timeout=timeout_s)
 
 
+BIN = Path(sys.executable).parent / "borderwatch"
+
+
 @contextlib.contextmanager
 def simulator(
     vehicles: int = 1,
@@ -72,27 +75,29 @@ def simulator(
     speedup: float = 1.0,
     ekf_delay_s: float = 2.0,
     signing_key: str | None = None,
-    timeout_s: float = 20.0,
+    extra: tuple[str, ...] = (),
+    timeout_s: float = 30.0,
 ) -> Iterator[SimHandle]:
+    """``borderwatch sim`` in its own process group on free loopback ports; stopped on exit, always."""
     base = free_base_port(vehicles)
-    cmd = [sys.executable, str(ROOT / "tests" / "sim_runner.py"), "--vehicles", str(vehicles), "--base-port", str(base),
-           "--speedup", str(speedup), "--ekf-delay-s", str(ekf_delay_s)]  # fmt: skip
+    cmd = [str(BIN), "sim", "--vehicles", str(vehicles), "--base-port", str(base), "--speedup", str(speedup),
+           "--ekf-delay-s", str(ekf_delay_s), *extra]  # fmt: skip
     if signing_key:
         cmd += ["--signing-key", signing_key]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT
-    )
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT)
     try:
+        urls: list[str] = []
         deadline = time.monotonic() + timeout_s
         line = ""
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and proc.poll() is None:
             line = proc.stdout.readline()
-            if line.startswith("ready") or proc.poll() is not None:
+            if " mavlink " in line:
+                urls.append(line.split(" mavlink ")[1].split()[0])
+            if line.startswith("ready"):
                 break
         if not line.startswith("ready"):
-            raise RuntimeError(
-                f"simulator did not start: {line!r} {proc.stderr.read() if proc.poll() is not None else ''}"
-            )
-        yield SimHandle(proc=proc, urls=line.split()[1:], base_port=base)
+            err = proc.stderr.read() if proc.poll() is not None else ""
+            raise RuntimeError(f"simulator did not start: {line!r} {err}")
+        yield SimHandle(proc=proc, urls=urls, base_port=base)
     finally:
         stop_process(proc)
