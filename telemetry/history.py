@@ -120,6 +120,19 @@ class StateHistory:
                     ),
                 )
 
+    def track(
+        self, since_unix_s: float = 0.0, max_points: int = 2000
+    ) -> list[tuple[float, float, float, float]]:
+        """(t_unix_s, lat_deg, lon_deg, alt_rel_m) since a time, thinned to at most ``max_points``."""
+        with self._lock:
+            i = bisect.bisect_left(self._pos.t, since_unix_s)
+            rows = [
+                (t, v[0], v[1], v[3])
+                for t, v in zip(list(self._pos.t)[i:], list(self._pos.v)[i:], strict=True)
+            ]
+        step = max(1, len(rows) // max_points)
+        return rows[::step]
+
     def time_span(self) -> tuple[float, float] | None:
         with self._lock:
             if not self._pos.t:

@@ -1,0 +1,66 @@
+"""Console configuration, from environment variables (documented in the README).
+
+| variable                 | default            | meaning |
+|--------------------------|--------------------|---------|
+| BORDERWATCH_DATA_DIR     | ./data             | database, tlogs, snapshots, audit log, saved plans |
+| BORDERWATCH_TILES        | none               | map tiles: ``none`` (offline, grey), ``osm`` (OpenStreetMap, needs internet), a URL template ``https://…/{z}/{x}/{y}.png``, or a local folder of ``{z}/{x}/{y}.png`` tiles |
+| BORDERWATCH_OPERATOR     | $USER              | the name written to the audit log for commands sent from this console |
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class TileConfig:
+    kind: str  # none | url | folder
+    url_template: str = ""
+    attribution: str = ""
+    folder: Path | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsoleSettings:
+    data_dir: Path
+    tiles: TileConfig
+    operator: str
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'borderwatch.sqlite'}"
+
+
+def parse_tiles(value: str) -> TileConfig:
+    """``none``, ``osm``, a URL template, or a folder.
+
+    >>> parse_tiles("osm").kind, parse_tiles("none").kind, parse_tiles("https://t/{z}/{x}/{y}.png").kind
+    ('url', 'none', 'url')
+    """
+    value = value.strip()
+    if value in ("", "none", "off"):
+        return TileConfig(kind="none")
+    if value == "osm":
+        return TileConfig(
+            kind="url",
+            url_template="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            attribution="© OpenStreetMap contributors",
+        )
+    if value.startswith(("http://", "https://")):
+        return TileConfig(kind="url", url_template=value, attribution="tiles: " + value.split("/")[2])
+    return TileConfig(kind="folder", folder=Path(value).expanduser().resolve(), attribution="local tiles")
+
+
+def load_settings() -> ConsoleSettings:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "operator"
+    return ConsoleSettings(
+        data_dir=Path(os.environ.get("BORDERWATCH_DATA_DIR", "data")).resolve(),
+        tiles=parse_tiles(os.environ.get("BORDERWATCH_TILES", "none")),
+        operator=os.environ.get("BORDERWATCH_OPERATOR", user),
+    )
