@@ -168,14 +168,11 @@ def draw_roads(
                 _blend(img, dashes, np.array([40, 190, 215], np.float32), 0.85)
         else:
             # Compacted dirt: paler and smoother than the soil around it, darker tyre tracks.
-            # Paler and greyer than the soil: compacted, sun-bleached dirt.
-            pale = img * np.float32(0.3) + np.float32(0.7) * (
-                0.75 * 1.2 * soil_bgr + 0.25 * np.float32(185.0)
-            )
-            grain = (1 + 0.08 * texture)[..., None]
-            a = (body * (0.85 + 0.15 * np.clip(texture * 2 + 0.5, 0, 1)))[..., None]
+            # Compacted, sun-bleached dirt: paler and greyer than the soil, with nothing growing on it.
+            pale = (0.9 * soil_bgr + np.float32(46.0)) * (1 + 0.1 * texture)[..., None]
+            a = body[..., None]
             img *= 1 - a
-            img += a * pale * grain
+            img += a * pale
             tracks = fill_mask(grid, road.tracks)
             if tracks is not None:
                 t = (tracks * body * 0.14)[..., None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from missions.camera import PRESETS
 from sitl.camera.geometry import CameraView, rotation_enu_from_cam
 from sitl.camera.renderer import Renderer
-from sitl.world import TargetKind
+from sitl.world import Ground, TargetKind
 from tests.sitl.camera_helpers import HOME, blue_blob, ground_point_at_pixel, one_target_world, pose
 
 ZOOM = PRESETS["zoom"]
@@ -158,3 +159,23 @@ def test_a_target_outside_the_view_has_no_truth_and_sky_is_drawn_above_the_horiz
     top, bottom = frame.image[:300].reshape(-1, 3), frame.image[420:].reshape(-1, 3)
     assert np.all(np.abs(top.astype(int) - top[0].astype(int)).max(axis=1) <= 2)  # flat sky
     assert bottom.astype(float).std(axis=0).max() > 5  # textured ground
+
+
+def test_sloping_ground_from_a_height_map_renders_targets_where_they_stand():
+    # A plane rising 5 m per 100 m eastwards, given as a 3×3 height map around home.
+    heights = tuple(tuple(HOME.alt_amsl_m + 0.05 * x for x in (-500.0, 0.0, 500.0)) for _ in range(3))
+    ground = Ground(alt_amsl_m=HOME.alt_amsl_m, heights_m=heights, x0_m=-500.0, y0_m=-500.0, spacing_m=500.0)
+    p = pose(alt_rel_m=60.0, yaw_deg=30.0, pitch_deg=-70.0)
+    probe = Renderer(dataclasses.replace(one_target_world(TargetKind.CAR, 0.0, 0.0), ground=ground), ZOOM)
+    cam, _ = probe.view_for(p)
+    assert cam.slope_e == pytest.approx(0.05, abs=1e-9) and cam.slope_n == pytest.approx(0.0, abs=1e-9)
+    spot = ground_point_at_pixel(cam, 700.0, 300.0)
+    x, y = probe.world.frame.to_xy(spot)
+    world = dataclasses.replace(one_target_world(TargetKind.CAR, x, y), ground=ground)
+    frame = Renderer(world, ZOOM).render(p, 0.0)
+    (truth,) = frame.truth.targets
+    assert truth.alt_amsl_m == pytest.approx(float(ground.alt_at(x, y)), abs=1e-6)
+    expected = frame.view.project(truth.lat_deg, truth.lon_deg, truth.alt_amsl_m)
+    assert expected == pytest.approx([700.0, 300.0], abs=0.05)
+    centroid, _ = blue_blob(frame.image)
+    assert math.dist(centroid, expected) < 2.0

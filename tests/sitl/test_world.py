@@ -167,3 +167,17 @@ def test_a_world_file_with_a_crossing_and_a_height_map():
     (s,) = w.targets_at(50.0)
     assert 1150 < s.alt_amsl_m < 1170
     assert w.ground.alt_at(-2000.0, 0.0) == pytest.approx(1150.0)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["sitl.world.clock", "sitl.world.targets", "sitl.world.looks", "sitl.world.ground", "sitl.world.model",
+     "sitl.camera.geometry", "sitl.camera.noise", "sitl.camera.scatter", "sitl.camera.barcode",
+     "sitl.camera.encoder", "sitl.camera.mavlink_pose"],
+)  # fmt: skip
+def test_docstring_examples_hold(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
