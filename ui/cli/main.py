@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from detection.errors import DetectionError
 from missions.errors import MissionError
 from telemetry.errors import LinkError
-from ui.cli import bench_cmd, demo_cmd, link_cmd, plan_cmd, sim_cmd
+from ui.cli import bench_cmd, demo_cmd, detection_cmd, link_cmd, plan_cmd, sim_cmd
 from ui.cli.output import fail
 
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.register(sub)
     link_cmd.register(sub)
     sim_cmd.register(sub)
+    detection_cmd.register(sub)
     return parser
 
 
@@ -32,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = bool(getattr(args, "json", False))
     try:
         return int(args.func(args) or 0)
-    except (MissionError, LinkError) as exc:
+    except (MissionError, LinkError, DetectionError) as exc:
         return fail(str(exc), as_json=as_json)
     except KeyboardInterrupt:
         return 130
