@@ -4,7 +4,7 @@ The strip is the bottom 16 rows (8 for frames under 480 rows) across the full wi
 ``width // 160`` px, starting ``4`` cells from the left; a white cell is 1, black 0, most significant
 bit first: magic 0xB7 (8 bits), frame index (u32), capture time in µs since the Unix epoch (u64),
 CRC-32 (zlib/IEEE) of the 12 bytes index ‖ time (big-endian). Each cell is read as the mean luma of its
-middle (2 px in from each side, the middle half of the rows), 1 when above 127. A frame counts as
+middle (2 px in from each side when cells are wider than 4 px, the middle half of the rows), 1 when above 127. A frame counts as
 stamped only if the magic and the CRC match.
 """
 
@@ -28,7 +28,7 @@ def decode_frame_stamp(image: np.ndarray) -> tuple[int, float] | None:
     """
     h, w = image.shape[:2]
     cell = w // 160
-    if cell < 4 or h < 16:
+    if cell < 1 or h < 16:
         return None
     strip = 16 if h >= 480 else 8
     rows = image[h - strip + strip // 4 : h - strip // 4]
@@ -37,7 +37,9 @@ def decode_frame_stamp(image: np.ndarray) -> tuple[int, float] | None:
     cells = luma[:, x0 : x0 + _N_BITS * cell]
     if cells.shape[1] < _N_BITS * cell:
         return None
-    cells = cells.reshape(luma.shape[0], _N_BITS, cell)[:, :, 2 : cell - 2]
+    cells = cells.reshape(luma.shape[0], _N_BITS, cell)
+    if cell > 4:
+        cells = cells[:, :, 2 : cell - 2]
     bits = cells.mean(axis=(0, 2)) > 127.0
     raw = np.packbits(bits.astype(np.uint8)).tobytes()
     if raw[0] != _MAGIC:

@@ -44,14 +44,16 @@ class EndOfStream(VideoSourceError):
 @dataclass(frozen=True, kw_only=True)
 class SourceConfig:
     """``latency_s``: subtracted from arrival time for frames without a stamp. ``live``: None decides by
-    URL (network and devices live, files not). Timeouts in seconds; ``reconnect_backoff_s`` (first,
-    max)."""
+    URL (network and devices live, files not). Timeouts in seconds: opening a UDP stream takes ~3 s
+    (stream probing) and the first read up to ~2 s more (an intra-refresh stream has no key frame to
+    start from); OpenCV cannot change the read timeout after opening, so it also bounds how long a
+    dead stream blocks before the source reopens it. ``reconnect_backoff_s``: (first, max)."""
 
     latency_s: float = 0.1
     use_barcode: bool = True
     live: bool | None = None
     open_timeout_s: float = 10.0
-    read_timeout_s: float = 2.0
+    read_timeout_s: float = 4.0
     reconnect_backoff_s: tuple[float, float] = (0.2, 5.0)
     low_latency: bool = True
     file_queue_frames: int = 4
