@@ -20,7 +20,11 @@ from telemetry.link import VehicleLink, mission_result_name
 from telemetry.mission_items import MissionType
 
 MAV_MISSION_ACCEPTED = 0
+MAV_MISSION_ERROR = 1
 MAV_MISSION_INVALID_SEQUENCE = 13
+MAV_MISSION_OPERATION_CANCELLED = 14
+# Results that end a transfer for protocol reasons (timeouts, lost items), not because of the content.
+RESTARTABLE = frozenset({MAV_MISSION_ERROR, MAV_MISSION_OPERATION_CANCELLED})
 GLOBAL_FRAMES = {0, 3, 5, 6, 10, 11}
 
 Progress = Callable[[int, int], None]
@@ -103,16 +107,17 @@ def upload(
         link.send("mission_count", system, component, count, int(mission_type), 0)
         requested: set[int] = set()
         last_sent: int | None = None
-        strikes = 0
+        strikes = restarts = 0
         while True:
-            wait = timing.timeout_s if last_sent is None else max(timing.item_timeout_s, 0.05)
             try:
-                msg = inbox.get(wait, lambda m: getattr(m, "mission_type", 0) == int(mission_type))
+                msg = inbox.get(
+                    timing.timeout_s, lambda m: getattr(m, "mission_type", 0) == int(mission_type)
+                )
             except LinkTimeoutError:
                 strikes += 1
                 total_retries += 1
                 if strikes > timing.retries:
-                    if count and len(requested) == count:
+                    if count and len(requested) == count:  # everything went; only the final ACK is missing
                         return TransferStats(
                             items=count,
                             seconds=time.monotonic() - started,
@@ -120,11 +125,9 @@ def upload(
                             acknowledged=False,
                         )
                     raise MissionTransferError(
-                        "upload",
-                        label,
-                        f"the vehicle stopped answering after {len(requested)} of {count} items "
-                        f"({timing.retries} retries)",
-                    ) from None
+                        "upload", label,
+                        f"the vehicle stopped answering after {len(requested)} of {count} items ({timing.retries} retries)",
+                    ) from None  # fmt: skip
                 if last_sent is None:
                     link.send("mission_count", system, component, count, int(mission_type), 0)
                 else:
@@ -135,14 +138,26 @@ def upload(
                     return TransferStats(
                         items=count, seconds=time.monotonic() - started, retries=total_retries
                     )
-                if msg.type in (MAV_MISSION_INVALID_SEQUENCE, MAV_MISSION_ACCEPTED):
-                    continue  # a complaint about a duplicate we sent; the transfer goes on
-                raise MissionTransferError(
-                    "upload",
-                    label,
-                    f"the vehicle refused it: {mission_result_name(msg.type)}",
-                    mission_result_name(msg.type),
-                )
+                if msg.type in (MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE):
+                    continue  # a stale ACK, or a complaint about a duplicate we sent: the transfer goes on
+                if msg.type in RESTARTABLE:
+                    if not requested:
+                        continue  # an answer to a stray item of an earlier transfer
+                    # the vehicle dropped the transfer (its timeout, or a lost item it now calls stray): start again
+                    restarts += 1
+                    total_retries += 1
+                    if restarts > timing.retries:
+                        name = mission_result_name(msg.type)
+                        raise MissionTransferError(
+                            "upload", label, f"the vehicle kept ending the transfer: {name}", name
+                        )
+                    requested.clear()
+                    last_sent = None
+                    strikes = 0
+                    link.send("mission_count", system, component, count, int(mission_type), 0)
+                    continue
+                name = mission_result_name(msg.type)
+                raise MissionTransferError("upload", label, f"the vehicle refused it: {name}", name)
             seq = int(msg.seq)
             if not 0 <= seq < count:
                 raise MissionTransferError("upload", label, f"the vehicle asked for item {seq} of {count}")
