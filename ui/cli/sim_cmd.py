@@ -9,12 +9,16 @@ import signal
 import threading
 from pathlib import Path
 
+from missions.camera import camera_preset
 from missions.formats import load_features_file
 from missions.samples import sample_border_path
 from sitl.ardupilot import ENV_DEFAULTS, ArduPilotConfig, ArduPilotInstance, binary_from_env
+from sitl.camera.streamer import CameraStreamer
 from sitl.errors import SimError
 from sitl.vehicle import SimServer, VehicleConfig, fleet_configs, parse_signing_key
 from sitl.vehicle.config import BASE_TCP_PORT, PORT_STRIDE
+from sitl.world.clock import SimClock
+from sitl.world.loader import load_world
 from ui.cli.output import fail
 
 VIDEO_BASE_PORT = 5600
@@ -47,11 +51,34 @@ def _parse_wind(text: str | None) -> tuple[float, float]:
     return speed, from_deg
 
 
-def _start_video(args: argparse.Namespace, sources: list, stop: threading.Event) -> None:
-    """Hand the vehicles' poses to the simulated camera (the world/camera half of sitl/)."""
-    # TODO(lead): wire the camera once sitl/ offers a streaming entry point, e.g.
-    # sitl.camera.stream.start(pose_sources, base_port=VIDEO_BASE_PORT, world=args.world, stop=stop).
-    raise SimError("video not available yet: the simulated camera stream is not wired into `borderwatch sim`")
+def _start_video(args: argparse.Namespace, sources: list) -> list[CameraStreamer]:
+    """One simulated camera per vehicle: rendered from its true pose, H.264 to udp://127.0.0.1:video-port+i."""
+    world = load_world(args.world)
+    clock = SimClock.starting_now(args.speedup)
+    camera = camera_preset(args.camera)
+    truth_dir = Path(args.ground_truth_dir) if args.ground_truth_dir else None
+    if truth_dir is not None:
+        truth_dir.mkdir(parents=True, exist_ok=True)
+    streamers = []
+    try:
+        for i, source in enumerate(sources):
+            truth = truth_dir / f"vehicle-{i}.jsonl" if truth_dir is not None else None
+            streamer = CameraStreamer(
+                source,
+                camera,
+                world,
+                args.video_base_port + i,
+                fps=args.fps,
+                ground_truth_path=truth,
+                clock=clock,
+            )
+            streamer.start()
+            streamers.append(streamer)
+    except Exception:
+        for streamer in streamers:
+            streamer.stop()
+        raise
+    return streamers
 
 
 def _wait_for_signal(stop: threading.Event, duration_s: float | None) -> None:
@@ -83,16 +110,19 @@ def _run_builtin(args: argparse.Namespace, home: tuple[float, float, float, floa
     stop = threading.Event()
     server = SimServer(configs, speedup=args.speedup, tick_hz=args.tick_hz)
     server.open()
+    streamers: list[CameraStreamer] = []
     try:
         for cfg, vehicle in zip(configs, server.vehicles, strict=True):
-            video = f"udp://127.0.0.1:{VIDEO_BASE_PORT + cfg.instance}" if args.video else "off (--video)"
+            video = (
+                f"udp://127.0.0.1:{args.video_base_port + cfg.instance}" if args.video else "off (--video)"
+            )
             udp = f" udp:127.0.0.1:{cfg.udp_port}" if cfg.udp_port else ""
             print(
                 f"vehicle {cfg.instance}: mavlink tcp:127.0.0.1:{cfg.tcp_port}{udp}  video {video}  "
                 f"(sysid {vehicle.sysid}, home {cfg.home_lat_deg:.6f},{cfg.home_lon_deg:.6f},{cfg.home_alt_amsl_m:.1f})"
             )
         if args.video:
-            _start_video(args, server.vehicles, stop)
+            streamers = _start_video(args, server.vehicles)
         print(
             f"ready: {len(configs)} simulated vehicle(s), speed-up {args.speedup:g}x; Ctrl-C stops",
             flush=True,
@@ -100,6 +130,8 @@ def _run_builtin(args: argparse.Namespace, home: tuple[float, float, float, floa
         server.start()
         _wait_for_signal(stop, args.duration_s)
     finally:
+        for streamer in streamers:
+            streamer.stop()
         server.stop()
         server.close()
     stats = server.stats()
@@ -132,7 +164,10 @@ def _run_ardupilot(args: argparse.Namespace, home: tuple[float, float, float, fl
             instances.append(inst.start())
             print(f"vehicle {cfg.instance}: mavlink {inst.endpoint}  (ArduPilot SITL {binary.name})")
         if args.video:
-            _start_video(args, [], stop)
+            raise SimError(
+                "--video with real ArduPilot SITL: start the camera against its second MAVLink port "
+                "(sitl.camera.MavlinkPoseSource); not wired into `borderwatch sim` yet"
+            )
         print(
             f"ready: {len(instances)} ArduPilot SITL instance(s), speed-up {args.speedup:g}x; Ctrl-C stops",
             flush=True,
@@ -171,7 +206,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--udp", action="store_true", help="also listen on UDP 14550 + 10·i")
     p.add_argument("--video", action="store_true", help="stream each camera to udp://127.0.0.1:5600 + i")
-    p.add_argument("--world", help="world file for the simulated camera")
+    p.add_argument(
+        "--world", help="world file for the simulated camera (default: the sample world's crossers)"
+    )
+    p.add_argument(
+        "--video-base-port", type=int, default=VIDEO_BASE_PORT, help="UDP video port of vehicle 0 (+1 each)"
+    )
+    p.add_argument("--camera", default="zoom", help="camera preset of the simulated cameras (default zoom)")
+    p.add_argument("--fps", type=float, default=10.0, help="video frames per second (default 10)")
+    p.add_argument("--ground-truth-dir", help="write each camera's per-frame ground truth (JSON Lines) here")
     p.add_argument(
         "--ardupilot", help="run real ArduPilot SITL from this arducopter binary (or BORDERWATCH_ARDUPILOT)"
     )
