@@ -9,6 +9,7 @@ from ui.cli.output import emit_json
 
 BENCHMARKS = {
     "planning": "ui.bench.planning",
+    "link": "ui.bench.link",
     "sim": "ui.bench.sim_vehicles",
 }
 
