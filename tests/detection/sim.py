@@ -65,6 +65,28 @@ def above_target(target_id: str, t_sim_s: float, **kw) -> VehiclePose:
     )
 
 
+def looking_at(
+    target_id: str, t_sim_s: float, *, yaw_deg: float, pitch_deg: float, alt_rel_m: float = 60.0, **kw
+) -> VehiclePose:
+    """A pose whose optical axis meets the ground where a target is at ``t_sim_s``."""
+    import math
+
+    import pymap3d
+
+    st = next(s for s in world().targets_at(t_sim_s) if s.id == target_id)
+    back = alt_rel_m / math.tan(math.radians(-pitch_deg))
+    e, n = -back * math.sin(math.radians(yaw_deg)), -back * math.cos(math.radians(yaw_deg))
+    lat, lon, _ = pymap3d.enu2geodetic(e, n, 0.0, st.lat_deg, st.lon_deg, st.alt_amsl_m)
+    return vehicle_pose(
+        t_unix_s=kw.pop("t_unix_s", 1_763_790_000.0),
+        lat_deg=float(lat),
+        lon_deg=float(lon),
+        alt_rel_m=alt_rel_m,
+        yaw_deg=yaw_deg,
+        pitch_deg=pitch_deg,
+    )
+
+
 def render(pose: VehiclePose, t_sim_s: float, camera_name: str = "zoom") -> RenderedFrame:
     return renderer(camera_name).render(pose, t_sim_s)
 
