@@ -296,6 +296,35 @@ class Geotagger:
         return uv
 
 
+def frame_to_frame_affine(
+    geotagger: Geotagger, before: CameraPose, after: CameraPose, frame_size_px: tuple[int, int]
+) -> np.ndarray | None:
+    """2×3 affine taking pixels of a frame taken at ``before`` to where the same ground appears in a frame
+    taken at ``after`` (least squares over a 3×3 grid through the ground plane); None when fewer than
+    four grid points see the ground in both.
+
+    >>> from missions.camera import PRESETS
+    >>> p = CameraPose(t_unix_s=0, lat_deg=31.0, lon_deg=-111.0, alt_amsl_m=1060.0, alt_rel_m=60.0)
+    >>> (frame_to_frame_affine(Geotagger(PRESETS["zoom"]), p, p, (1280, 720)).round(6) + 0.0).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    w, h = frame_size_px
+    u, v = np.meshgrid([0.1 * w, 0.5 * w, 0.9 * w], [0.1 * h, 0.5 * h, 0.9 * h])
+    uv = np.column_stack([u.ravel(), v.ravel()])
+    fix = geotagger.pixel_to_ground(before, uv, frame_size_px)
+    if fix.valid.sum() < 4:
+        return None
+    moved = geotagger.ground_to_pixel(
+        after, fix.lat_deg[fix.valid], fix.lon_deg[fix.valid], fix.alt_amsl_m[fix.valid], frame_size_px
+    )
+    ok = np.all(np.isfinite(moved), axis=1)
+    if ok.sum() < 4:
+        return None
+    src = np.column_stack([uv[fix.valid][ok], np.ones(int(ok.sum()))])
+    coef, *_ = np.linalg.lstsq(src, moved[ok], rcond=None)
+    return coef.T.astype(np.float64)
+
+
 def bearing_deg(east_m: float, north_m: float) -> float:
     """Compass bearing of an east/north vector, clockwise from north, 0..360.
 

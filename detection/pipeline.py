@@ -21,7 +21,7 @@ import numpy as np
 
 from detection.detector import Detector, DetectorConfig
 from detection.errors import DetectionError, PoseUnavailableError
-from detection.geotag import Geotagger
+from detection.geotag import Geotagger, frame_to_frame_affine
 from detection.pose import PoseProvider
 from detection.rules import BorderRules
 from detection.sightings import SightingBuilder, SightingConfig, SightingUpdate
@@ -137,6 +137,7 @@ class Pipeline:
         self._last_error: str | None = None
         self._latest: tuple[Frame, Detections] | None = None
         self._closed = False
+        self._prev_pose: CameraPose | None = None
 
     # --- listeners and views ------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> Callable[[], None]:
@@ -194,11 +195,17 @@ class Pipeline:
         dets = self.detector.detect(frame.image)
         t["detect"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        tracked = self.tracker.update(dets)
-        t["track"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
         pose, before, after = self._pose(frame.t_capture_unix_s)
         t["pose"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        warp = None
+        if self.config.tracker.motion == "pose" and pose is not None and self._prev_pose is not None:
+            warp = frame_to_frame_affine(
+                self.geotagger, self._prev_pose, pose, (frame.width_px, frame.height_px)
+            )
+        self._prev_pose = pose
+        tracked = self.tracker.update(dets, frame.image, warp)
+        t["track"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if pose is None:
             updates: list[SightingUpdate] = []

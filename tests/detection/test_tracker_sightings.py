@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pymap3d
 import pytest
 
 from detection.geotag import Geotagger
 from detection.rules import BorderRules
 from detection.sightings import SightingBuilder, SightingConfig
-from detection.tracker import Tracker
+from detection.tracker import Tracker, TrackerConfig
 from detection.values import Detections, Frame
 from missions.camera import PRESETS
 from missions.values import BorderLine, GeoPoint
@@ -123,3 +124,23 @@ def test_a_scripted_crossing_raises_one_crossing_event_with_direction():
     assert not math.isnan(updates[-1].sighting.speed_m_s) and updates[-1].sighting.speed_m_s == pytest.approx(
         2.0, rel=0.05
     )
+
+
+@pytest.mark.parametrize(("motion", "one_track"), [("image", True), ("none", False)])
+def test_camera_motion_is_compensated_from_the_images(motion, one_track):
+    import cv2
+
+    rng = np.random.default_rng(3)
+    canvas = cv2.resize(
+        rng.integers(0, 255, (100, 160, 3), dtype=np.uint8), (1800, 1200), interpolation=cv2.INTER_CUBIC
+    )
+    tracker = Tracker(TrackerConfig(motion=motion))
+    ids = []
+    for k in range(16):  # the drone moves: the ground slides 30 px left and 10 px up per frame
+        ox, oy = 30 * k, 10 * k
+        image = np.ascontiguousarray(canvas[oy : oy + 720, ox : ox + 1280])
+        x, y = 900 - ox, 500 - oy  # a person standing still on the ground
+        out = tracker.update(Detections.from_lists([[x, y, x + 20, y + 20]], [0.8], [0]), image)
+        ids.append(int(out.tracker_id[0]))
+    confirmed = {i for i in ids[2:] if i >= 0}
+    assert (len(confirmed) == 1 and -1 not in ids[2:]) == one_track, (ids, tracker.last_warp)
