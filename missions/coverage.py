@@ -23,7 +23,7 @@ from missions.camera import CameraSpec
 from missions.errors import PlanningError
 from missions.geo import LocalFrame
 from missions.route import LegKind, route_legs
-from missions.values import BorderLine, MavCmd, Mission
+from missions.values import BorderLine, GeoPoint, MavCmd, Mission
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +53,15 @@ def _rotation(heading_rad: float) -> np.ndarray:
 
 def _footprint_xy(center: np.ndarray, heading_rad: float, corners_rf: np.ndarray) -> np.ndarray:
     return center + corners_rf @ _rotation(heading_rad).T
+
+
+def ground_footprint(
+    camera: CameraSpec, at: GeoPoint, alt_agl_m: float, heading_deg: float, pitch_deg: float | None = None
+) -> list[GeoPoint]:
+    """The four ground corners the camera sees from ``at`` (flat ground), facing ``heading_deg``."""
+    frame = LocalFrame(origin=at)
+    corners = camera.footprint_corners_m(alt_agl_m, pitch_deg)
+    return frame.geo_array(_footprint_xy(np.zeros(2), math.radians(heading_deg), corners))
 
 
 def swath(mission: Mission, camera: CameraSpec, frame: LocalFrame):

@@ -71,3 +71,15 @@ def test_half_the_line_flown_is_half_covered():
     assert eff.coverage_share == pytest.approx(0.5 + 8.7 / L, abs=0.002)
     unseen = [s for s in eff.segments if s.worst_gap_s is None]
     assert [s.start_km for s in unseen] == [2.0, 3.0]
+
+
+def test_ground_footprint_faces_the_heading():
+    from missions.coverage import ground_footprint
+    from missions.geo import LocalFrame
+    from missions.values import GeoPoint
+
+    at = GeoPoint(lat_deg=31.34, lon_deg=-110.95)
+    corners = LocalFrame(origin=at).xy_array(ground_footprint(ZOOM, at, 60.0, heading_deg=90.0))
+    # facing east: the long side (30.9 m across the track) runs north-south
+    assert np.ptp(corners[:, 1]) == pytest.approx(ZOOM.footprint_nadir_m(60.0)[0], rel=1e-3)
+    assert np.ptp(corners[:, 0]) == pytest.approx(17.35, rel=5e-3)

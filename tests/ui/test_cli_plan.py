@@ -214,7 +214,7 @@ def test_bad_input_file_gives_a_clear_error(tmp_path):
 
 
 def test_demo_plans_three_sectors(tmp_path):
-    r = run("demo", "--out-dir", tmp_path)
+    r = run("demo", "--plans-only", "--out-dir", tmp_path)
     assert r.code == 0
     assert r.out.count("validation: 0 error(s)") == 3
     assert len(list(tmp_path.glob("sector-*-of-3.plan"))) == 3

@@ -1,4 +1,4 @@
-"""``borderwatch demo``: plan patrols on the sample border and show what was planned."""
+"""``borderwatch demo --plans-only``: plan a patrol per sector of the sample border and print what was planned."""
 
 from __future__ import annotations
 
@@ -51,10 +51,3 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"  saved {path}"
         )
     return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="plan patrols on the sample border (the console demo comes later)")
-    p.add_argument("--drones", type=int, default=3)
-    p.add_argument("--out-dir", default="data/demo-plans")
-    p.set_defaults(func=cmd_demo)

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from detection.errors import DetectionError
 from missions.errors import MissionError
+from sitl.errors import SimError
 from telemetry.errors import LinkError
-from ui.cli import bench_cmd, demo_cmd, detection_cmd, link_cmd, plan_cmd, sim_cmd
+from ui.cli import bench_cmd, console_cmd, detection_cmd, link_cmd, plan_cmd, sim_cmd
 from ui.cli.output import fail
 
 
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     plan_cmd.register(sub)
     bench_cmd.register(sub)
-    demo_cmd.register(sub)
+    console_cmd.register(sub)
     link_cmd.register(sub)
     sim_cmd.register(sub)
     detection_cmd.register(sub)
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = bool(getattr(args, "json", False))
     try:
         return int(args.func(args) or 0)
-    except (MissionError, LinkError, DetectionError) as exc:
+    except (MissionError, LinkError, DetectionError, SimError) as exc:
         return fail(str(exc), as_json=as_json)
     except KeyboardInterrupt:
         return 130

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from missions.camera import DEFAULT_CAMERA
-from missions.values import Plan
+from detection.detector import DetectorConfig
+from detection.store import open_store
+from missions.camera import DEFAULT_CAMERA, camera_preset
+from missions.values import BorderLine, Plan
 from telemetry import commands
 from telemetry.config import DEFAULT_CONFIG, LinkConfig
 from telemetry.errors import LinkError
@@ -24,6 +26,7 @@ from telemetry.trusted_upload import UploadReport, trusted_upload
 from ui.station.audit import AuditEntry, AuditLog
 from ui.station.jobs import Job, Jobs
 from ui.station.sim_process import SimProcess
+from ui.station.video import VideoWatch
 
 ACTIONS = ("launch", "pause", "resume", "rtl", "land", "arm", "disarm")
 
@@ -40,8 +43,14 @@ class VehicleEntry:
 
 @dataclass(frozen=True, kw_only=True)
 class StationConfig:
+    """``border``: the line crossing alerts are raised for (None: none); ``detect``: run the detection
+    pipeline on every vehicle with a video URL."""
+
     data_dir: Path
     link: LinkConfig = field(default_factory=lambda: DEFAULT_CONFIG)
+    border: BorderLine | None = None
+    detect: bool = True
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
 
     @property
     def tlog_dir(self) -> Path:
@@ -62,6 +71,9 @@ class Station:
         self._entries: dict[str, VehicleEntry] = {}
         self._plans: dict[str, Plan] = {}
         self._sims: list[SimProcess] = []
+        self._watches: dict[str, VideoWatch] = {}
+        self.store = open_store(config.db_url)
+        self.border = config.border
         self._lock = threading.Lock()
         self._stopped = False
 
@@ -83,10 +95,39 @@ class Station:
         self.audit.write(
             user=user, vehicle=entry.name, action="connect", detail=entry.url, ok=True, result="following"
         )
+        if entry.video_url and self.config.detect:
+            self.watch_video(entry.name)
+
+    def watch_video(self, name: str) -> VideoWatch:
+        """Start the detection pipeline on a vehicle's video (sightings go to the store)."""
+        entry = self.entry(name)
+        if not entry.video_url:
+            raise LinkError(f"{name} has no video URL")
+        with self._lock:
+            if name in self._watches:
+                return self._watches[name]
+        watch = VideoWatch(
+            vehicle=name, video_url=entry.video_url, camera=camera_preset(entry.camera), link=self.link(name),
+            store=self.store, border=self.border, detector=self.config.detector,
+        )  # fmt: skip
+        with self._lock:
+            self._watches[name] = watch
+        return watch.start()
+
+    def watch(self, name: str) -> VideoWatch | None:
+        with self._lock:
+            return self._watches.get(name)
+
+    def watches(self) -> dict[str, VideoWatch]:
+        with self._lock:
+            return dict(self._watches)
 
     def remove_vehicle(self, name: str, *, user: str = "system") -> None:
         with self._lock:
             self._entries.pop(name, None)
+            watch = self._watches.pop(name, None)
+        if watch is not None:
+            watch.stop()
         self.fleet.remove(name)
         self.audit.write(user=user, vehicle=name, action="disconnect", ok=True, result="removed")
 
@@ -207,9 +248,12 @@ class Station:
         if self._stopped:
             return
         self._stopped = True
+        for watch in self.watches().values():
+            watch.stop()
         self.fleet.stop()
         for sim in self._sims:
             sim.stop()
+        self.store.close()
 
     def wait_connected(self, timeout_s: float = 20.0) -> bool:
         deadline = time.monotonic() + timeout_s
