@@ -285,6 +285,15 @@ class SqliteStore:
             ) from exc
         return sighting
 
+    def save_sightings_bulk(self, sightings: list[Sighting]) -> None:
+        """Insert many sightings (no snapshots) in one transaction: imports, replays, benchmarks."""
+        placeholders = ", ".join("?" for _ in _SIGHTING_COLUMNS)
+        with self._tx() as db:
+            db.executemany(
+                f"INSERT OR REPLACE INTO sightings ({', '.join(_SIGHTING_COLUMNS)}) VALUES ({placeholders})",
+                [sighting_row(s) for s in sightings],
+            )
+
     def get_sighting(self, sighting_id: str) -> Sighting:
         with self._lock:
             row = self._db.execute("SELECT * FROM sightings WHERE sighting_id = ?", (sighting_id,)).fetchone()

@@ -11,6 +11,7 @@ BENCHMARKS = {
     "planning": "ui.bench.planning",
     "link": "ui.bench.link",
     "sim": "ui.bench.sim_vehicles",
+    "detection": "ui.bench.detection",
 }
 
 
