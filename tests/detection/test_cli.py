@@ -64,3 +64,9 @@ def test_bad_input_fails_with_a_message_and_exit_code(tmp_path):
     assert r.code == 1 and "not built yet" in r.err
     r = run("model", "eval", "--weights", "yolo11n.pt", "--json")
     assert r.code == 1 and "does not download" in r.json()["error"]
+
+
+def test_watch_without_a_vehicle_fails_fast_with_the_links_reason(tmp_path):
+    r = run("watch", "--vehicle", "tcp:127.0.0.1:9", "--video", "udp://127.0.0.1:9", "--db", tmp_path / "w.db",
+            "--connect-timeout", "1", "--json", timeout_s=60)  # fmt: skip
+    assert r.code == 1 and r.json()["ok"] is False, r.err
