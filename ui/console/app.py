@@ -6,12 +6,12 @@ import streamlit as st
 
 from ui.console.context import get_station
 
-st.set_page_config(page_title="borderwatch", page_icon="🛰", layout="wide")
+st.set_page_config(page_title="borderwatch", layout="wide")
 get_station()  # start it before any page runs
 pages = [
-    st.Page("pages/plan.py", title="Plan", icon="🗺", url_path="plan", default=True),
-    st.Page("pages/fly.py", title="Fly", icon="✈", url_path="fly"),
-    st.Page("pages/replay.py", title="Replay", icon="⏪", url_path="replay"),
-    st.Page("pages/connections.py", title="Connections", icon="🔌", url_path="connections"),
+    st.Page("views/plan.py", title="Plan", default=True),
+    st.Page("views/fly.py", title="Fly", url_path="fly"),
+    st.Page("views/replay.py", title="Replay", url_path="replay"),
+    st.Page("views/connections.py", title="Connections", url_path="connections"),
 ]
 st.navigation(pages).run()

@@ -7,6 +7,7 @@ import os
 
 import streamlit as st
 
+from missions.formats import load_features_file
 from ui.console.settings import ConsoleSettings, load_settings
 from ui.station.station import Station, StationConfig
 
@@ -15,7 +16,11 @@ from ui.station.station import Station, StationConfig
 def get_station() -> Station:
     """Created once per console server (not per page rerun); stopped when the server exits."""
     settings = load_settings()
-    station = Station(StationConfig(data_dir=settings.data_dir))
+    border = None
+    if settings.border_file is not None:
+        features = load_features_file(settings.border_file)
+        border = features.borders[0] if features.borders else None
+    station = Station(StationConfig(data_dir=settings.data_dir, border=border))
     atexit.register(station.stop)
     demo = int(os.environ.get("BORDERWATCH_DEMO_DRONES", "0") or 0)
     if demo > 0:

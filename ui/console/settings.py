@@ -5,6 +5,7 @@
 | BORDERWATCH_DATA_DIR     | ./data             | database, tlogs, snapshots, audit log, saved plans |
 | BORDERWATCH_TILES        | none               | map tiles: ``none`` (offline, grey), ``osm`` (OpenStreetMap, needs internet), a URL template ``https://…/{z}/{x}/{y}.png``, or a local folder of ``{z}/{x}/{y}.png`` tiles |
 | BORDERWATCH_OPERATOR     | $USER              | the name written to the audit log for commands sent from this console |
+| BORDERWATCH_BORDER       | the sample border  | GeoJSON/KML/.plan with the border line that crossing alerts are raised for (``none`` for none) |
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import getpass
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from missions.samples import sample_border_path
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +31,7 @@ class ConsoleSettings:
     data_dir: Path
     tiles: TileConfig
     operator: str
+    border_file: Path | None = None
 
     @property
     def db_url(self) -> str:
@@ -63,4 +67,11 @@ def load_settings() -> ConsoleSettings:
         data_dir=Path(os.environ.get("BORDERWATCH_DATA_DIR", "data")).resolve(),
         tiles=parse_tiles(os.environ.get("BORDERWATCH_TILES", "none")),
         operator=os.environ.get("BORDERWATCH_OPERATOR", user),
+        border_file=_border_file(os.environ.get("BORDERWATCH_BORDER", "")),
     )
+
+
+def _border_file(value: str) -> Path | None:
+    if value.strip().lower() == "none":
+        return None
+    return Path(value).expanduser().resolve() if value.strip() else sample_border_path()

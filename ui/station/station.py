@@ -151,16 +151,25 @@ class Station:
     def plan_of(self, name: str) -> Plan | None:
         return self._plans.get(name)
 
-    def start_simulators(self, count: int, *, speedup: float = 1.0, video: bool = True, user: str = "system",
-                         extra: tuple[str, ...] = ()) -> list[VehicleEntry]:  # fmt: skip
+    def start_simulators(
+        self,
+        count: int,
+        *,
+        speedup: float = 1.0,
+        video: bool = True,
+        user: str = "system",
+        base_port: int = 5760,
+        extra: tuple[str, ...] = (),
+    ) -> list[VehicleEntry]:
         """Start ``count`` simulated drones (a ``borderwatch sim`` child process) and follow them."""
         taken = {e.url for e in self.vehicles()}
-        base = 5760
-        while any(f"tcp:127.0.0.1:{base + 10 * i}" in taken for i in range(count)):
-            base += 10 * count
-        sim = SimProcess(vehicles=count, speedup=speedup, video=video, base_port=base, extra=extra,
+        while any(f"tcp:127.0.0.1:{base_port + 10 * i}" in taken for i in range(count)):
+            base_port += 10 * count
+        sim = SimProcess(vehicles=count, speedup=speedup, video=video, base_port=base_port, extra=extra,
                          log_path=self.config.data_dir / "sim.log")  # fmt: skip
         self._sims.append(sim)
+        with (self.config.data_dir / "sim.pids").open("a") as pids:  # for operators (and tests) to find them
+            pids.write(f"{sim.proc.pid}\n")
         added = []
         names = {e.name for e in self.vehicles()}
         n = 1

@@ -14,6 +14,15 @@ from ui.console.context import get_settings, get_station, operator
 from ui.console.fly_logic import live_layer, recent_events, recent_sightings, status_card
 from ui.station.station import ACTIONS
 
+LABELS = {
+    "launch": "Launch",
+    "pause": "Pause",
+    "resume": "Resume",
+    "rtl": "RTL",
+    "land": "Land",
+    "arm": "Arm",
+    "disarm": "Disarm",
+}
 station = get_station()
 settings = get_settings()
 ss = st.session_state
@@ -24,14 +33,21 @@ if not names:
     st.info("No drone connected: add one on the Connections page, or start simulated drones there.")
     st.stop()
 
-# --- commands (outside the refreshing part: a confirmation must not be refreshed away) --------------
-left, right = st.columns([2, 1])
-with right:
-    vehicle = st.selectbox("Drone", names, key="fly_vehicle")
+if "fly_centre" not in ss:
+    positions = [s for s in station.states().values() if s.has_position]
+    ss.fly_centre = (
+        GeoPoint(lat_deg=positions[0].lat_deg, lon_deg=positions[0].lon_deg)
+        if positions
+        else GeoPoint(lat_deg=31.3433, lon_deg=-110.97)
+    )
+
+
+def command_panel(vehicle: str) -> None:
+    """Buttons, then a confirmation (kept in the session, so a refresh does not lose it)."""
     alt_m = st.number_input("Launch altitude (m)", 10.0, 120.0, 60.0, 5.0, key="launch_alt")
-    buttons = st.columns(len(ACTIONS) - 2)
-    for col, action in zip(buttons, ("launch", "pause", "resume", "rtl", "land"), strict=True):
-        if col.button(action.upper(), key=f"cmd_{action}", width="stretch"):
+    buttons = st.columns(4) + st.columns(4)
+    for col, action in zip(buttons, ACTIONS, strict=False):
+        if col.button(LABELS[action], key=f"cmd_{action}", width="stretch"):
             ss.pending = action
     pending = ss.get("pending")
     if pending:
@@ -42,24 +58,20 @@ with right:
         c1, c2 = st.columns(2)
         if c1.button("Confirm", type="primary", key="confirm"):
             try:
-                job = station.command(operator(), vehicle, pending, alt_m=float(alt_m))
-                ss.last_job = job.id
+                ss.last_job = station.command(operator(), vehicle, pending, alt_m=float(alt_m)).id
             except LinkError as exc:
                 st.error(str(exc))
             ss.pending = None
-            st.rerun()
+            st.rerun(scope="fragment")
         if c2.button("Cancel", key="cancel"):
             ss.pending = None
-            st.rerun()
-
-if "fly_centre" not in ss:
-    positions = [s for s in station.states().values() if s.has_position]
-    ss.fly_centre = (
-        GeoPoint(lat_deg=positions[0].lat_deg, lon_deg=positions[0].lon_deg)
-        if positions
-        else GeoPoint(lat_deg=31.3433, lon_deg=-110.97)
-    )
-base = maps.base_map(ss.fly_centre, settings.tiles, zoom=14)
+            st.rerun(scope="fragment")
+    job = station.jobs.get(ss.get("last_job", -1))
+    if job is not None:
+        text = f"{job.action} → {job.vehicle}: {job.status}" + (f" — {job.message}" if job.message else "")
+        (st.error if job.status == "failed" else st.success if job.status == "done" else st.info)(text)
+        if job.steps:
+            st.caption(" · ".join(job.steps[-4:]))
 
 
 @st.fragment(run_every=1.0)
@@ -67,18 +79,18 @@ def live() -> None:
     since = time.time() - 6 * 3600
     sightings = recent_sightings(station.store, since_unix_s=since, limit=300)
     events = recent_events(station.store, since_unix_s=since, limit=300)
+    left, right = st.columns([5, 3])
+    with right:
+        vehicle = st.selectbox("Drone", names, key="fly_vehicle")
+        command_panel(vehicle)
     with left:
+        # A fresh base map each refresh renders to the same script, so the browser keeps its map and only
+        # the live layer is replaced (streamlit-folium adds the layer to the map object it is given).
+        base = maps.base_map(ss.fly_centre, settings.tiles, zoom=14)
+        if station.border is not None:
+            maps.border_layer(station.border).add_to(base)
         st_folium(base, key="fly-map", height=520, use_container_width=True, returned_objects=[],
                   feature_group_to_add=live_layer(station, sightings, events))  # fmt: skip
-    with right:
-        job = station.jobs.get(ss.get("last_job", -1))
-        if job is not None:
-            text = f"{job.action} → {job.vehicle}: {job.status}" + (
-                f" — {job.message}" if job.message else ""
-            )
-            (st.error if job.status == "failed" else st.success if job.status == "done" else st.info)(text)
-            if job.steps:
-                st.caption(" · ".join(job.steps[-4:]))
     cards = st.columns(max(1, len(names)))
     states = station.states()
     for col, name in zip(cards, names, strict=True):

@@ -133,7 +133,9 @@ if outcome is not None:
     maps.findings_layer(outcome.report.findings).add_to(fmap)
 Draw(export=False, draw_options={"circle": False, "circlemarker": False}).add_to(fmap)
 maps.localize(fmap)
-result = st_folium(fmap, key="plan-map", height=520, use_container_width=True, returned_objects=["all_drawings"])
+result = st_folium(
+    fmap, key="plan-map", height=520, use_container_width=True, returned_objects=["all_drawings"]
+)
 if result and result.get("all_drawings"):
     new = result["all_drawings"]
     for i in range(len(ss.drawings), len(new)):
