@@ -49,13 +49,15 @@ def mgrs_string(lat_deg: float, lon_deg: float) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class SightingConfig:
-    """``min_frames``: frames a track needs before it is a sighting. ``anchor``: the box point taken as the
-    object's ground point (``center``, or ``bottom`` for upright objects seen obliquely).
-    ``fit_window_s``: how much of a long track's recent path the position fit uses."""
+    """``min_frames``: frames a track needs before it is a sighting. ``end_after_s``: a track unseen this
+    long is over (keep it above the tracker's own memory, ``track_buffer`` frames, or a re-found track
+    would start a second sighting). ``anchor``: the box point taken as the object's ground point
+    (``center``, or ``bottom`` for upright objects seen obliquely). ``fit_window_s``: how much of a long
+    track's recent path the position fit uses."""
 
     min_frames: int = 5
     update_interval_s: float = 2.0
-    end_after_s: float = 3.0
+    end_after_s: float = 8.0
     anchor: str = "center"
     fit_window_s: float = 10.0
     smooth_frames: int = 5

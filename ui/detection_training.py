@@ -35,6 +35,7 @@ class DemoTraining:
     train_imgsz: int
     eval_imgsz: int
     render_s: float
+    rendering_reused: bool
     train_s: float
     map50: dict[str, float]
 
@@ -61,7 +62,7 @@ Classes: `0 person`, `1 vehicle` (borderwatch maps them to its own person / vehi
 | boxes in the rendered frames | {", ".join(f"{k} {v}" for k, v in t.boxes_by_class.items())} |
 | epochs | {t.epochs} |
 | training image size | {t.train_imgsz} |
-| rendering time | {t.render_s / 60:.1f} min |
+| rendering + cropping time | {t.render_s / 60:.1f} min{" (frames reused from an earlier run of the same command; rendering them took ~10 min)" if t.rendering_reused else ""} |
 | training time | {t.train_s / 60:.1f} min on 2 CPU cores (nice 10, shared machine) |
 
 ## Held-out test (rendered scenes never used in training)
@@ -86,6 +87,34 @@ available for larger frames.
 """
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Rendered:
+    data_yaml: Path
+    images_by_split: dict[str, int]
+    boxes_by_class: dict[str, int]
+    reused: bool = False
+
+
+def _rendered(frames: Path, images: int, seed: int) -> _Rendered:
+    """The rendered dataset for (images, seed): reused when a previous run already wrote it."""
+    yaml = frames / "data.yaml"
+    if not (yaml.exists() and f"write_dataset(images={images}, seed={seed}," in yaml.read_text()):
+        summary = write_dataset(frames, images, seed)
+        return _Rendered(
+            data_yaml=summary.data_yaml,
+            images_by_split=summary.images_by_split,
+            boxes_by_class=summary.boxes_by_class,
+        )
+    by_split = {
+        split: len(list((frames / "images" / split).glob("*.jpg"))) for split in ("train", "val", "test")
+    }
+    boxes = {"person": 0, "vehicle": 0}
+    for label in (frames / "labels").glob("*/*.txt"):
+        for line in label.read_text().splitlines():
+            boxes["person" if line.startswith("0 ") else "vehicle"] += 1
+    return _Rendered(data_yaml=yaml, images_by_split=by_split, boxes_by_class=boxes, reused=True)
+
+
 def train_demo(
     *,
     images: int,
@@ -102,7 +131,7 @@ def train_demo(
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    rendered = write_dataset(work_dir / "frames", images, seed)
+    rendered = _rendered(work_dir / "frames", images, seed)
     crops = crop_dataset(
         work_dir / "frames", work_dir / "crops", crop_px=crop_px, crops_per_image=crops_per_image, seed=seed
     )
@@ -122,7 +151,8 @@ def train_demo(
     summary = DemoTraining(
         weights=weights, model_card=out_dir / "MODEL_CARD.md", command=command, images=images,
         crops_by_split=crops.crops_by_split, boxes_by_class=rendered.boxes_by_class, epochs=epochs,
-        train_imgsz=crop_px, eval_imgsz=RUNTIME_IMGSZ, render_s=render_s, train_s=result.elapsed_s, map50=map50,
+        train_imgsz=crop_px, eval_imgsz=RUNTIME_IMGSZ, render_s=render_s, rendering_reused=rendered.reused,
+        train_s=result.elapsed_s, map50=map50,
     )  # fmt: skip
     summary.model_card.write_text(_card(summary, model_yaml, rendered.images_by_split["test"]))
     (work_dir / "summary.json").write_text(

@@ -271,7 +271,7 @@ def run(runs: int = 1, weights: str = "demo", imgsz: int = 1280) -> dict[str, An
                         k += 1
                         latest = pipeline.latest()
                         if (
-                            k % 5 == 0
+                            k % 10 == 0
                             and latest is not None
                             and (not processed or processed[-1].index != latest[0].index)
                         ):
