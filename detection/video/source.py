@@ -274,8 +274,12 @@ class VideoSource:
             with self._cond:
                 self._ended = True
                 self._cond.notify_all()
-            if not self.live and not self._stop.is_set():
-                self._queue.put(None)
+            while not self.live and not self._stop.is_set():
+                try:
+                    self._queue.put(None, timeout=0.2)  # end-of-file marker, once the reader has room
+                    break
+                except queue.Full:
+                    continue
 
     def _pump(self, cap: cv2.VideoCapture) -> bool:
         """Read until the stream fails or we are stopped; True if at least one frame came."""
