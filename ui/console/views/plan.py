@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 from missions.camera import PRESETS
 from missions.errors import MissionError
 from missions.formats import MapFeatures, dump_kml, dump_plan, dump_wpl, load_geojson, load_kml, load_plan
+from missions.geo import path_length_m
 from missions.patterns import SIDES
 from missions.samples import sample_border_path
 from missions.values import GeoPoint, MavCmd
@@ -143,9 +144,14 @@ if result and result.get("all_drawings"):
     if new != ss.drawings:
         ss.drawings = new
         st.rerun()
+border_text = (
+    f"border: {features.borders[0].name or 'unnamed'} ({path_length_m(features.borders[0].points) / 1000:.1f} km)"
+    if features.borders
+    else "no border line"
+)
 st.caption(
-    f"{len(features.borders)} border line(s), {len(features.areas)} area(s), {len(features.zones)} zone(s), "
-    f"home {'set' if features.home else 'not set'}; draw a line for a border, a polygon for an area or keep-out, "
+    f"{border_text}; {len(features.areas)} area(s), {len(features.zones)} zone(s), "
+    f"home {'set' if features.home else 'not set'}. Draw a line for a border, a polygon for an area or keep-out, "
     "a marker for home."
 )
 
@@ -163,7 +169,7 @@ cols[2].metric("Battery", f"{est.battery_pct:.0f} %")
 if eff is not None:
     cols[3].metric("Border seen", f"{100 * eff.coverage_share:.1f} %")
     cols[4].metric(
-        "Worst revisit gap", "never seen" if eff.worst_gap_s is None else f"{eff.worst_gap_s / 60:.1f} min"
+        "Worst revisit gap", "never seen" if eff.worst_gap_s is None else f"{eff.worst_gap_s / 60:.0f} min"
     )
 for note in outcome.pattern.notes:
     st.caption(note)
