@@ -23,6 +23,8 @@ from sitl.vehicle.params import ParamStore
 
 FORCE_MAGIC = 21196
 LANDED_DISARM_S = 1.0
+BOOT_S = 2.0  # ArduCopter SITL answers MAVLink ~2.4 s before it has initialised (HEARTBEAT BOOT)
+AUTO_OPTION_TAKEOFF_WITHOUT_THROTTLE = 2  # AUTO_OPTIONS bit 1
 
 
 class Mode(IntEnum):
@@ -41,6 +43,10 @@ class Mode(IntEnum):
 
 
 ARMABLE = {Mode.STABILIZE, Mode.ALT_HOLD, Mode.GUIDED, Mode.LOITER, Mode.POSHOLD}
+# Modes whose requires_GPS() is true on ArduCopter: they need a position estimate to arm in (and, once
+# armed, to be entered).
+NEEDS_POSITION = {Mode.AUTO, Mode.GUIDED, Mode.LOITER, Mode.RTL, Mode.CIRCLE, Mode.POSHOLD, Mode.BRAKE}
+MANUAL_THROTTLE = {Mode.STABILIZE}
 
 
 class Autopilot:
@@ -59,6 +65,10 @@ class Autopilot:
         self.armed = False
         self.home: Home | None = None
         self.ekf_ready = False
+        self.origin_set = False
+        # ArduCopter's ap.auto_armed: AUTO and GUIDED only spool up once it is set. With no RC throttle it
+        # is set by a GUIDED NAV_TAKEOFF or MAV_CMD_MISSION_START, never by arming or entering AUTO.
+        self.auto_armed = False
         self.events: list[Event] = []
         self.task: Task | None = None
         self.runner = MissionRunner(self)
@@ -143,16 +153,29 @@ class Autopilot:
     def airborne(self) -> bool:
         return not self.body.on_ground
 
+    @property
+    def booted(self) -> bool:
+        """Initialised (ArduPilot answers MAVLink before that, with HEARTBEAT MAV_STATE_BOOT)."""
+        return self.now_s >= min(BOOT_S, 0.05 * self.config.ekf_delay_s)
+
+    @property
+    def origin_delay_s(self) -> float:
+        """When the EKF origin and home are set (real SITL: ~20 s, half the time to "using GPS")."""
+        return self.config.ekf_delay_s / 2
+
     # --- commands ----------------------------------------------------------------------------
     def arm(self, *, force: bool = False) -> int:
         if self.armed:
             return MAV_RESULT.ACCEPTED
         if not force:
-            problem = self._prearm_problem()
-            if problem is not None:
-                self.status(MAV_SEVERITY.CRITICAL, f"Arm: {problem}")
+            problems = self._prearm_problems() or self._arm_problems()
+            if problems:
+                for problem in problems:
+                    self.status(MAV_SEVERITY.CRITICAL, f"Arm: {problem}")
                 return MAV_RESULT.FAILED
         self.armed = True
+        self.auto_armed = False  # no RC throttle: armed, but AUTO will not spool up by itself
+        self.status(MAV_SEVERITY.INFO, "Arming motors")
         self._landed_s = 0.0
         if self.home is not None and self.body.on_ground:
             self._set_home(self.body.lat_deg, self.body.lon_deg, self.body.ground_amsl_m)
@@ -160,28 +183,41 @@ class Autopilot:
             self.task = Hold.here(self.body)
         return MAV_RESULT.ACCEPTED
 
-    def _prearm_problem(self) -> str | None:
-        if not self.ekf_ready:
-            return "Need Position Estimate"
-        if self.mode not in ARMABLE:
-            return "Mode not armable"
+    def _prearm_problems(self) -> list[str]:
+        """ArduCopter's pre-arm checks, all of them run and reported (as "Arm: ..." texts)."""
+        problems = []
+        fence_needs_gps = self.params.get("FENCE_ENABLE") >= 1 and int(self.params.get("FENCE_TYPE")) & 6
+        if self.mode in NEEDS_POSITION:
+            if not self.origin_set:
+                problems.append("AHRS: waiting for home")
+            elif not self.ekf_ready:
+                problems.append("Need Position Estimate")
+        elif fence_needs_gps and not self.ekf_ready:
+            problems.append("Fence enabled, need position estimate")
         if self.fs.battery_level > 0:
-            return "Battery failsafe"
+            problems.append("Battery failsafe")
         arm_volt = self.params.get("BATT_ARM_VOLT")
         if arm_volt > 0 and self.battery.voltage_v < arm_volt:
-            return "Battery 1 below minimum arming voltage"
+            problems.append("Battery 1 below minimum arming voltage")
         if self.params.get("FENCE_ENABLE") >= 1 and failsafes.fence_breach(self, ignore_alt=True):
-            return "Vehicle outside Fence"
-        return None
+            problems.append("Vehicle outside Fence")
+        return problems
 
-    def disarm(self, *, force: bool = False, reason: str = "") -> int:
+    def _arm_problems(self) -> list[str]:
+        """The checks ArduCopter makes once the pre-arm checks pass."""
+        if self.mode not in ARMABLE:
+            return [f"{self.mode.name} mode not armable"]
+        return []
+
+    def disarm(self, *, force: bool = False) -> int:
         if not self.armed:
             return MAV_RESULT.ACCEPTED
         if self.airborne and not force:
             return MAV_RESULT.FAILED
         self.armed = False
+        self.auto_armed = False
         self.task = Hold.here(self.body) if self.mode == Mode.GUIDED else self.task
-        self.status(MAV_SEVERITY.INFO, "Disarming motors" + (f" ({reason})" if reason else ""))
+        self.status(MAV_SEVERITY.INFO, "Disarming motors")  # ArduPilot SITL's text, whatever the cause
         return MAV_RESULT.ACCEPTED
 
     def set_mode(self, number: int, *, reason: str = "GCS") -> bool:
@@ -189,25 +225,38 @@ class Autopilot:
         try:
             mode = Mode(number)
         except ValueError:
-            self.status(MAV_SEVERITY.WARNING, f"Flight mode change failed: mode {number}")
+            self.status(MAV_SEVERITY.WARNING, f"No such mode {number}")
             return False
-        if not self._enter(mode):
-            self.status(MAV_SEVERITY.WARNING, f"Flight mode change failed {mode.name}")
+        if mode == self.mode:
+            return True
+        problem = self._cannot_enter(mode)
+        if problem is not None:
+            self.status(MAV_SEVERITY.WARNING, f"Mode change to {mode.name} failed: {problem}")
             return False
+        self._enter(mode)
         return True
 
-    def _enter(self, mode: Mode) -> bool:
-        body = self.body
+    def _cannot_enter(self, mode: Mode) -> str | None:
+        """Why ``mode`` cannot be entered now (ArduCopter's words), or None.
+
+        As on ArduCopter, a disarmed vehicle may enter any mode: the checks come at arming.
+        """
+        if not self.armed:
+            return None
+        if mode in NEEDS_POSITION and not self.ekf_ready:
+            return "requires position"
         if mode == Mode.RTL and self.home is None:
-            return False
-        if mode not in (Mode.STABILIZE, Mode.ALT_HOLD, Mode.LAND) and not self.ekf_ready:
-            return False  # modes that need a position estimate
+            return "init failed"
         if mode == Mode.AUTO:
             if len(self.mission_items()) <= 1:
-                return False
-            if self.armed and body.on_ground and not self.runner.starts_with_takeoff():
+                return "init failed"
+            if self.body.on_ground and not self.runner.starts_with_takeoff():
                 self.status(MAV_SEVERITY.CRITICAL, "Auto: Missing Takeoff Cmd")
-                return False
+                return "init failed"
+        return None
+
+    def _enter(self, mode: Mode) -> None:
+        body = self.body
         previous = self.mode
         if previous == Mode.AUTO and mode != Mode.AUTO:
             self.runner.stop()
@@ -232,7 +281,8 @@ class Autopilot:
                                       r * math.sin(math.radians(body.yaw_deg)))  # fmt: skip
             self.task = Circle(c_lat, c_lon, body.alt_amsl_m, radius_m=r, rate_deg_s=self.params.si("CIRCLE_RATE"),
                                start_bearing_deg=(body.yaw_deg + 180.0) % 360.0)  # fmt: skip
-        return True
+        if mode in MANUAL_THROTTLE:
+            self.auto_armed = False  # manual throttle at zero
 
     def _stopping_point(self) -> Hold:
         b = self.body
@@ -250,6 +300,7 @@ class Autopilot:
             return MAV_RESULT.DENIED
         b = self.body
         self.task = Takeoff(b.lat_deg, b.lon_deg, self._home_alt() + alt_rel_m, on_ground=True)
+        self.auto_armed = True
         return MAV_RESULT.ACCEPTED
 
     def goto(self, lat_deg: float, lon_deg: float, alt_amsl_m: float | None) -> int:
@@ -257,20 +308,26 @@ class Autopilot:
         if self.mode != Mode.GUIDED or not self.armed:
             return MAV_RESULT.FAILED
         alt = self.body.alt_amsl_m if alt_amsl_m is None else alt_amsl_m
+        if self.params.get("FENCE_ENABLE") >= 1 and failsafes.fence_breach_at(self, lat_deg, lon_deg, alt):
+            return MAV_RESULT.FAILED  # ArduCopter refuses GUIDED destinations outside the fence
         self.task = GoTo(lat_deg, lon_deg, alt, radius_m=1.0, forever=True)
         return MAV_RESULT.ACCEPTED
 
     def velocity(self, vn_m_s: float, ve_m_s: float, vd_m_s: float) -> int:
         if self.mode != Mode.GUIDED or not self.armed:
             return MAV_RESULT.FAILED
-        self.task = _VelocityTask(vn_m_s, ve_m_s, vd_m_s)
+        self.task = _VelocityTask(
+            vn_m_s, ve_m_s, vd_m_s, until_s=self.now_s + self.params.get("GUID_TIMEOUT")
+        )
         return MAV_RESULT.ACCEPTED
 
-    def mission_start(self, first: int = 0) -> int:
+    def mission_start(self) -> int:
+        """MAV_CMD_MISSION_START: AUTO, and (unlike entering AUTO) permission to take off."""
         if not self.set_mode(Mode.AUTO):
             return MAV_RESULT.FAILED
-        if first > 0:
-            self.runner.set_current(first)
+        self.auto_armed = True
+        if not self.runner.running:
+            self.runner.start_or_resume()
         return MAV_RESULT.ACCEPTED
 
     def set_home(self, lat_deg: float, lon_deg: float, alt_amsl_m: float) -> int:
@@ -288,12 +345,17 @@ class Autopilot:
     def step(self, dt_s: float) -> None:
         """Advance ``dt_s`` seconds of simulated time."""
         self.now_s += dt_s
+        if not self.origin_set and self.now_s >= self.origin_delay_s:
+            self.origin_set = True
+            self.status(MAV_SEVERITY.INFO, "EKF3 IMU0 origin set")
+            self.status(MAV_SEVERITY.INFO, f"Field Elevation Set: {self.body.ground_amsl_m:.0f}m")
+            self.status(MAV_SEVERITY.INFO, "EKF3 IMU1 origin set")
+            if self.home is None:
+                self._set_home(self.body.lat_deg, self.body.lon_deg, self.body.ground_amsl_m)
         if not self.ekf_ready and self.now_s >= self.config.ekf_delay_s:
             self.ekf_ready = True
             self.status(MAV_SEVERITY.INFO, "EKF3 IMU0 is using GPS")
             self.status(MAV_SEVERITY.INFO, "EKF3 IMU1 is using GPS")
-            if self.home is None:
-                self._set_home(self.body.lat_deg, self.body.lon_deg, self.body.ground_amsl_m)
         sp = self._setpoint(dt_s)
         if (
             sp is not None
@@ -326,6 +388,11 @@ class Autopilot:
         if self.mode == Mode.AUTO:
             if not self.runner.running:
                 self.runner.start_or_resume()
+            if int(self.params.get("AUTO_OPTIONS")) & AUTO_OPTION_TAKEOFF_WITHOUT_THROTTLE:
+                self.auto_armed = True
+            if b.on_ground and not self.auto_armed:
+                # ArduCopter's auto_takeoff.run() keeps the motors at ground idle until auto_armed.
+                return Setpoint(lat_deg=b.lat_deg, lon_deg=b.lon_deg, alt_amsl_m=b.ground_amsl_m)
             return self.runner.update(dt_s)
         if self.mode == Mode.STABILIZE:
             # No pilot throttle: the motors idle; in the air the vehicle sinks.
@@ -369,11 +436,12 @@ class Autopilot:
             and (self.runner.complete or (isinstance(task, Land | ReturnToLaunch) and task.done))
         )
         if landing_done and self._landed_s >= LANDED_DISARM_S:
-            self.disarm(reason="landed")
+            self.disarm()
             return
         delay = self.params.get("DISARM_DELAY")
-        if not isinstance(task, Takeoff) and delay > 0 and self._landed_s >= delay:
-            self.disarm(reason="auto disarm")
+        taking_off = isinstance(task, Takeoff) and self.auto_armed
+        if not taking_off and delay > 0 and self._landed_s >= delay:
+            self.disarm()
 
     def _active_task(self) -> Task | None:
         return self.runner._task if self.mode == Mode.AUTO else self.task
@@ -385,11 +453,14 @@ class Autopilot:
 class _VelocityTask(Task):
     """GUIDED velocity target (SET_POSITION_TARGET with the position ignored)."""
 
-    def __init__(self, vn_m_s: float, ve_m_s: float, vd_m_s: float) -> None:
+    def __init__(self, vn_m_s: float, ve_m_s: float, vd_m_s: float, *, until_s: float) -> None:
         self.v = (vn_m_s, ve_m_s, vd_m_s)
+        self.until_s = until_s  # GUID_TIMEOUT: without a new target by then, ArduCopter stops
 
     def update(self, ctx, dt_s: float) -> Setpoint | None:
         b = ctx.body
+        if ctx.now_s > self.until_s:
+            self.v = (0.0, 0.0, 0.0)
         target_alt = b.alt_amsl_m - self.v[2] * 1.0
         return Setpoint(
             lat_deg=b.lat_deg, lon_deg=b.lon_deg, alt_amsl_m=target_alt, velocity_ne_m_s=self.v[:2]

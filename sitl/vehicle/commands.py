@@ -104,7 +104,9 @@ def handle(v: SimVehicle, conn: Connection, cmd: Command) -> int | None:
         )
         return MAV_RESULT.ACCEPTED
     if c == M.MAV_CMD_MISSION_START:
-        return ap.mission_start(int(p[0]) if math.isfinite(p[0]) else 0)
+        if p[0] != 0 or p[1] != 0:
+            return MAV_RESULT.DENIED  # ArduCopter does not support first/last item
+        return ap.mission_start()
     if c == M.MAV_CMD_DO_SET_MISSION_CURRENT:
         return MAV_RESULT.ACCEPTED if ap.runner.set_current(int(p[0])) else MAV_RESULT.FAILED
     if c == M.MAV_CMD_SET_MESSAGE_INTERVAL:

@@ -45,7 +45,7 @@ def _act(ap: Autopilot, action_mode: int | None) -> None:
     if action_mode is None:
         return
     if not ap.airborne:
-        ap.disarm(force=True, reason="failsafe")
+        ap.disarm(force=True)
         return
     if ap.mode in (MODE_LAND,) or (ap.mode == MODE_RTL and action_mode == MODE_RTL):
         return
@@ -105,15 +105,23 @@ def _update_gcs(ap: Autopilot) -> None:
 
 
 def fence_breach(ap: Autopilot, *, ignore_alt: bool = False) -> str | None:
+    b = ap.body
+    return fence_breach_at(ap, b.lat_deg, b.lon_deg, b.alt_amsl_m, ignore_alt=ignore_alt)
+
+
+def fence_breach_at(
+    ap: Autopilot, lat_deg: float, lon_deg: float, alt_amsl_m: float, *, ignore_alt: bool = False
+) -> str | None:
+    """The fence a vehicle at this position would breach (also ArduCopter's check of GUIDED targets)."""
     p, b = ap.params, ap.body
     fence_type = int(p.get("FENCE_TYPE"))
     if ignore_alt:
         fence_type &= ~(fence.FENCE_TYPE_ALT_MAX | fence.FENCE_TYPE_ALT_MIN)
     home = (ap.home.lat_deg, ap.home.lon_deg) if ap.home else None
-    alt_rel = b.alt_amsl_m - (ap.home.alt_amsl_m if ap.home else b.ground_amsl_m)
+    alt_rel = alt_amsl_m - (ap.home.alt_amsl_m if ap.home else b.ground_amsl_m)
     return fence.breach(
-        lat_deg=b.lat_deg,
-        lon_deg=b.lon_deg,
+        lat_deg=lat_deg,
+        lon_deg=lon_deg,
         alt_rel_m=alt_rel,
         home=home,
         items=ap.store.fence.items,
@@ -124,6 +132,16 @@ def fence_breach(ap: Autopilot, *, ignore_alt: bool = False) -> str | None:
     )
 
 
+# ArduPilot names a breach by fence type: "Polygon fence breached" for any inclusion/exclusion zone.
+_FENCE_NAMES = {
+    "maximum altitude": "Max Alt",
+    "minimum altitude": "Min Alt",
+    "circle": "Circle",
+    "exclusion zone": "Polygon",
+    "inclusion zone": "Polygon",
+}
+
+
 def _update_fence(ap: Autopilot) -> None:
     fs = ap.fs
     if ap.params.get("FENCE_ENABLE") < 1 or not ap.armed or not ap.airborne:
@@ -132,13 +150,13 @@ def _update_fence(ap: Autopilot) -> None:
     which = fence_breach(ap)
     if which is None:
         if fs.fence_breached is not None:
-            ap.status(MAV_SEVERITY.INFO, "Fence breach cleared")
+            ap.status(MAV_SEVERITY.NOTICE, "Fence breach cleared")
         fs.fence_breached = None
         return
     if fs.fence_breached is not None:
         return
     fs.fence_breached = which
-    ap.status(MAV_SEVERITY.CRITICAL, f"Fence Breached: {which}")
+    ap.status(MAV_SEVERITY.NOTICE, f"{_FENCE_NAMES[which]} fence breached")
     action = int(ap.params.get("FENCE_ACTION"))
     _act(ap, {1: MODE_RTL, 2: MODE_LAND, 3: MODE_RTL, 4: MODE_BRAKE, 5: MODE_RTL}.get(action))
 

@@ -3,7 +3,8 @@
 ArduPilot does not keep MISSION_ITEM_INT verbatim: positions become 1e-7° integers and centimetre
 altitudes, relative-alt INT frames read back as their float forms (6 → 3, 5 → 0, 11 → 10), a
 Copter NAV_WAYPOINT keeps only its hold time (param1), fence vertices lose their altitude, rally
-altitudes are whole metres. This module is that conversion, both ways.
+altitudes are whole metres, and fence and rally items read back with autocontinue 0. This module is
+that conversion, both ways.
 """
 
 from __future__ import annotations
@@ -221,7 +222,15 @@ def convert_fence_item(item: IncomingItem) -> StoredItem | int:
         param1 = 0.0
     else:
         return UNSUPPORTED
-    return StoredItem(command=item.command, frame=0, param1=param1, lat_e7=item.lat_e7, lon_e7=item.lon_e7)
+    # AC_PolyFence keeps no altitude and no autocontinue: both read back as 0
+    return StoredItem(
+        command=item.command,
+        frame=0,
+        param1=param1,
+        lat_e7=item.lat_e7,
+        lon_e7=item.lon_e7,
+        autocontinue=False,
+    )
 
 
 def convert_rally_item(item: IncomingItem) -> StoredItem | int:
@@ -236,7 +245,8 @@ def convert_rally_item(item: IncomingItem) -> StoredItem | int:
         frame=frame,
         lat_e7=item.lat_e7,
         lon_e7=item.lon_e7,
-        z_m=float(max(-32768, min(32767, round(_finite(item.z_m))))),
+        z_m=float(max(-32768, min(32767, int(_finite(item.z_m))))),
+        autocontinue=False,  # AP_Rally keeps none: read back as 0
     )
 
 

@@ -9,7 +9,10 @@ MISSION_ACK INVALID_SEQUENCE and the vehicle keeps waiting for the right item.
 Mission and rally uploads are written item by item (not atomic: a stalled upload leaves the new
 items written so far, after the count was truncated); a fence upload is committed only when
 complete. Download is stateless: any MISSION_REQUEST(_INT) is answered from storage; the mission's
-seq 0 is always home (AMSL, frame 0), whatever was uploaded there.
+seq 0 is always home (AMSL, frame 0), whatever was uploaded there. An empty (or cleared) mission has
+count 0, yet its seq 0 can still be requested and is home; asking past the end of a mission gets the
+real MISSION_COUNT and MISSION_ACK ERROR. Downloading with MISSION_REQUEST (not _INT) is answered,
+with a one-time warning STATUSTEXT.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class ItemProtocol:
             RALLY: convert_rally_item,
         }[mission_type]
         self._atomic = mission_type == FENCE
-        self.items: list[StoredItem] = [self._home_placeholder()] if mission_type == MISSION else []
+        self.items: list[StoredItem] = []
         self.version = 0  # bumped whenever stored items change
         self._receiving = False
         self._link: Link | None = None
@@ -77,6 +80,7 @@ class ItemProtocol:
         self._new_items: list[StoredItem | None] = []
         self._last_receive_s = 0.0
         self._last_request_s = 0.0
+        self._request_warning_sent = False
 
     @staticmethod
     def _home_placeholder() -> StoredItem:
@@ -90,8 +94,8 @@ class ItemProtocol:
         return len(self.items)
 
     def item(self, seq: int) -> StoredItem:
-        if self.mission_type == MISSION and seq == 0 and self._home_item is not None:
-            return self._home_item()
+        if self.mission_type == MISSION and seq == 0:
+            return self._home_item() if self._home_item is not None else self._home_placeholder()
         return self.items[seq]
 
     # --- messages ---------------------------------------------------------------------------
@@ -122,12 +126,13 @@ class ItemProtocol:
             self._new_items = [None] * count
         elif len(self.items) > count:
             # Not atomic: the stored list is cut to the new count before any item arrives.
-            self.items = self.items[: max(count, 1 if self.mission_type == MISSION else 0)]
+            self.items = self.items[:count]
             self.version += 1
         if count == 0:
             self._complete(link, sender)
             return
         self._receiving = True
+        self._request_warning_sent = False
         self._link = link
         self._dest = sender
         self._request_i = 0
@@ -201,7 +206,12 @@ class ItemProtocol:
         if self._receiving:
             self._ack(link, sender, mavlink.MAV_MISSION_DENIED)
             return
-        if not 0 <= seq < self.count():
+        if self.mission_type == MISSION and seq != 0 and seq >= self.count():
+            # ArduPilot tells the GCS the real size of the mission, then refuses.
+            link.send(mavlink.MAVLink_mission_count_message(sender[0], sender[1], self.count(), MISSION))
+            self._ack(link, sender, ERROR)
+            return
+        if self.mission_type != MISSION and not 0 <= seq < self.count():
             self._ack(link, sender, mavlink.MAV_MISSION_INVALID_SEQUENCE)
             return
         it = self.item(seq)
@@ -213,6 +223,9 @@ class ItemProtocol:
                 )
             )  # fmt: skip
         else:
+            if not self._request_warning_sent:
+                self._request_warning_sent = True
+                self._status(MAV_SEVERITY.WARNING, "got MISSION_REQUEST; use MISSION_REQUEST_INT!")
             link.send(
                 mavlink.MAVLink_mission_item_message(
                     sender[0], sender[1], seq, it.frame, it.command, 0, int(it.autocontinue),
@@ -224,7 +237,7 @@ class ItemProtocol:
         if self._receiving or not allowed:
             self._ack(link, sender, ERROR)
             return
-        self.items = [self._home_placeholder()] if self.mission_type == MISSION else []
+        self.items = []
         self.version += 1
         self._ack(link, sender, ACCEPTED)
 

@@ -71,6 +71,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     ParamSpec(name="MIS_OPTIONS", default=0, type=INT16),
     ParamSpec(name="AUTO_OPTIONS", default=0, type=INT32),
     ParamSpec(name="GUID_OPTIONS", default=0, type=INT32),
+    ParamSpec(name="GUID_TIMEOUT", default=3),
     ParamSpec(name="FS_GCS_ENABLE", default=1, type=INT8),
     ParamSpec(name="FS_GCS_TIMEOUT", default=5),
     ParamSpec(name="FS_THR_ENABLE", default=0, type=INT8),

@@ -96,7 +96,9 @@ def heartbeat(ap: Autopilot) -> mavlink.MAVLink_message:
         base |= mavlink.MAV_MODE_FLAG_GUIDED_ENABLED
     if ap.armed:
         base |= mavlink.MAV_MODE_FLAG_SAFETY_ARMED
-    if ap.fs.battery_level or ap.fs.gcs_active or ap.fs.fence_breached:
+    if not ap.booted:
+        state = mavlink.MAV_STATE_BOOT
+    elif ap.fs.battery_level or ap.fs.gcs_active or ap.fs.fence_breached:
         state = mavlink.MAV_STATE_CRITICAL
     else:
         state = mavlink.MAV_STATE_ACTIVE if ap.armed else mavlink.MAV_STATE_STANDBY
@@ -228,5 +230,5 @@ def home_position(ap: Autopilot, r: Report | None = None) -> mavlink.MAVLink_mes
 def mission_current(ap: Autopilot) -> mavlink.MAVLink_message:
     total = ap.store.mission.count()
     return mavlink.MAVLink_mission_current_message(
-        ap.runner.current_seq, total - 1 if total > 1 else 65535, ap.runner.state(), int(ap.mode == Mode.AUTO)
+        ap.runner.current_seq, max(total - 1, 0), ap.runner.state(), int(ap.mode == Mode.AUTO)
     )

@@ -13,7 +13,7 @@ import time
 from sitl.pose import VehiclePose
 from sitl.vehicle import commands, telemetry
 from sitl.vehicle.autopilot import Autopilot
-from sitl.vehicle.codec import MAV_RESULT, mavlink
+from sitl.vehicle.codec import MAV_RESULT, MAV_SEVERITY, mavlink
 from sitl.vehicle.config import VehicleConfig
 from sitl.vehicle.connection import Connection
 from sitl.vehicle.events import CurrentChanged, HomeChanged, ItemReached, StatusText
@@ -110,18 +110,27 @@ class SimVehicle:
     _on_command_int = _on_command_long
 
     def _on_set_mode(self, conn: Connection, msg, sender) -> None:
-        if not msg.base_mode & mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED:
-            result = MAV_RESULT.DENIED
-        else:
-            result = MAV_RESULT.ACCEPTED if self.ap.set_mode(msg.custom_mode) else MAV_RESULT.FAILED
-        # ArduPilot acknowledges SET_MODE with COMMAND_ACK whose command is the message id (11).
-        self._ack(conn, mavlink.MAVLINK_MSG_ID_SET_MODE, result, sender)
+        # ArduCopter 4.6 changes mode on SET_MODE without any COMMAND_ACK (only the HEARTBEAT tells).
+        if msg.base_mode & mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED:
+            self.ap.set_mode(msg.custom_mode)
 
     def _proto(self, msg):
         return self.ap.store.for_type(getattr(msg, "mission_type", 0))
 
     def _on_mission_count(self, conn: Connection, msg, sender) -> None:
         proto = self._proto(msg)
+        if (
+            proto is not None
+            and proto.mission_type == mavlink.MAV_MISSION_TYPE_MISSION
+            and not self.ap.booted
+        ):
+            # Before its mission storage is initialised ArduPilot has room for no items at all.
+            conn.send(
+                mavlink.MAVLink_mission_ack_message(sender[0], sender[1], mavlink.MAV_MISSION_NO_SPACE, 0)
+            )
+            text = b"Only 0 items are supported"
+            self.broadcast(mavlink.MAVLink_statustext_message(MAV_SEVERITY.WARNING, text, 0, 0))
+            return
         if proto is not None:
             proto.on_count(conn, sender, msg.count, self.ap.now_s)
 

@@ -119,3 +119,16 @@ def test_streams_at_requested_rates() -> None:
             rate = (len(got) - 1) / ((got[-1] - got[0]) / 1000)
             assert rate == pytest.approx(hz, rel=0.3), name
         assert not [m for m in msgs if m.get_type() == "VFR_HUD"]  # not asked for
+
+
+def test_while_booting_the_mission_has_no_room() -> None:
+    """As ArduPilot: MAVLink is answered during initialisation (HEARTBEAT MAV_STATE_BOOT), but a mission
+    upload is refused until it ends. Real SITL boots in ~2.4 s; the simulator in min(2 s, 5% of EKF delay)."""
+    with sim_process("--speedup", "1", "--ekf-delay-s", "60") as proc, Gcs(proc.port(0)) as gcs:
+        assert gcs.recv("HEARTBEAT").system_status == mavlink.MAV_STATE_BOOT
+        gcs.send("mission_count", 1, 1, 3, 0)
+        assert gcs.recv("MISSION_ACK").type == mavlink.MAV_MISSION_NO_SPACE
+        assert gcs.recv("STATUSTEXT").text == "Only 0 items are supported"
+        gcs.heartbeat()  # booted
+        gcs.send("mission_count", 1, 1, 3, 0)
+        assert gcs.recv(("MISSION_REQUEST", "MISSION_ACK")).get_type() == "MISSION_REQUEST"
