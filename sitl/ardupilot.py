@@ -12,11 +12,17 @@ A Unix socket lives in the file system, which both namespaces share, so nothing 
 (``-w --model + --speedup N --slave 0 --defaults FILE -I i --home LAT,LON,ALT,HDG``) in a scratch
 directory, relays, and ends arducopter when it is itself ended. Real SITL starts simulating only
 once a client connects, like the built-in simulator.
+
+Stopping: arducopter may ignore SIGTERM (after a client vanished it can spin on a full TCP queue), so
+both the helper and ``stop()`` send SIGKILL ``KILL_AFTER_S`` after SIGTERM. arducopter and the helper
+share one process group, which ``stop()`` signals as a whole; each also dies with its parent
+(PR_SET_PDEATHSIG), so a killed test run leaves no SITL behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -36,6 +42,14 @@ ENV_DEFAULTS = "BORDERWATCH_ARDUPILOT_DEFAULTS"
 BASE_PORT = 5760
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 5.0
+KILL_AFTER_S = 3.0  # SIGTERM, then SIGKILL this much later
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Have the kernel send ``sig`` to this process when its parent dies (Linux; no-op elsewhere)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
 
 
 def binary_from_env() -> Path | None:
@@ -189,15 +203,17 @@ class ArduPilotInstance:
             self._listener.close()
             self._listener = None
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
+        if proc is not None:
+            if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(STOP_TIMEOUT_S)
+                    os.killpg(proc.pid, signal.SIGTERM)
+                # the helper itself kills an arducopter that ignores SIGTERM after KILL_AFTER_S
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(KILL_AFTER_S + 1.0)
+            # whatever is left of the group (an arducopter outliving its helper): SIGKILL
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(STOP_TIMEOUT_S)
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_S)
             self._thread = None
@@ -225,8 +241,11 @@ def _connect_retrying(port: int) -> socket.socket | None:
 
 def _inside_namespace(sock_path: str, port: int, argv: list[str]) -> int:
     """Run in the private network namespace: lo up, arducopter, Unix socket → 127.0.0.1:port relay."""
+    _die_with_parent(signal.SIGTERM)
+    if os.getppid() == 1:
+        return 1  # the launcher is already gone
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
-    proc = subprocess.Popen(argv)
+    proc = subprocess.Popen(argv, preexec_fn=_die_with_parent)  # no threads yet: preexec_fn is safe
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     stopping = threading.Event()
 
@@ -254,9 +273,10 @@ def _inside_namespace(sock_path: str, port: int, argv: list[str]) -> int:
         if proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(STOP_TIMEOUT_S)
+                proc.wait(KILL_AFTER_S)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                proc.kill()  # spinning on a dead client's TCP queue, deaf to SIGTERM
+                proc.wait(STOP_TIMEOUT_S)
     return 0
 
 
