@@ -52,7 +52,9 @@ def test_only_heartbeats_until_streams_are_requested(target: Target) -> None:
     with Gcs(target.port) as gcs:
         gcs.heartbeat()
         before = {m.get_type() for m in gcs.drain(1.0)}
-        assert before <= {"HEARTBEAT", "STATUSTEXT", "HOME_POSITION", "MISSION_CURRENT", "TIMESYNC"}
+        # real ArduPilot also announces parameters it changed at boot (PARAM_VALUE)
+        unasked = {"HEARTBEAT", "STATUSTEXT", "HOME_POSITION", "MISSION_CURRENT", "TIMESYNC", "PARAM_VALUE"}
+        assert before <= unasked
         gcs.request_streams(4)
         got = {m.get_type() for m in gcs.drain(1.5)}
         want = {"GLOBAL_POSITION_INT", "ATTITUDE", "VFR_HUD", "SYS_STATUS", "GPS_RAW_INT", "BATTERY_STATUS"}
@@ -63,10 +65,14 @@ def test_parameter_list_is_complete(target: Target) -> None:
     with Gcs(target.port) as gcs:
         gcs.heartbeat()
         gcs.send("param_request_list", 1, 1)
-        first = gcs.recv("PARAM_VALUE")
+
+        def listed(m: mavlink.MAVLink_param_value_message) -> bool:
+            return m.param_index != 65535  # ArduPilot's unsolicited updates (a value changed) carry -1
+
+        first = gcs.recv("PARAM_VALUE", cond=listed)
         seen = {first.param_index: first.param_id}
         while len(seen) < first.param_count:
-            m = gcs.recv("PARAM_VALUE", timeout_s=10)
+            m = gcs.recv("PARAM_VALUE", timeout_s=10, cond=listed)
             seen[m.param_index] = m.param_id
         names = set(seen.values())
         assert len(names) == first.param_count >= 50
@@ -114,7 +120,12 @@ def test_home_is_read_back_at_seq_0_once_known(target: Target) -> None:
         gcs.heartbeat()
         gcs.request_streams(4)
         gcs.wait_ekf(timeout_s=target.wall_s(target.ekf_delay_s))
-        home = gcs.download()[0]
+        assert gcs.download() == []  # no mission: MISSION_COUNT 0, home is not counted
+        home = gcs.request_item(0)  # yet seq 0 can always be read, and it is home
+        assert home.get_type() == "MISSION_ITEM_INT" and (home.command, home.frame) == (16, 0)
+        past = gcs.request_item(1)  # past the end: the real count, then MISSION_ACK ERROR
+        assert past.get_type() == "MISSION_ACK" and past.type == mavlink.MAV_MISSION_ERROR
+        assert [m.count for m in gcs.received if m.get_type() == "MISSION_COUNT"][-1] == 0
         told = home_position(gcs)
         assert (home.x, home.y) == (told.latitude, told.longitude)
         assert home.z == pytest.approx(told.altitude / 1000, abs=0.01)
@@ -161,27 +172,30 @@ def test_fence_and_rally_round_trip(target: Target) -> None:
 def test_modes_by_do_set_mode_and_set_mode(target: Target) -> None:
     with Gcs(target.port) as gcs:
         gcs.heartbeat()
-        gcs.request_streams(4)
-        gcs.wait_ekf(timeout_s=target.wall_s(target.ekf_delay_s))
+        # Disarmed, ArduCopter enters any mode, position or not: its checks come at arming.
         assert gcs.set_mode("LOITER") == mavlink.MAV_RESULT_ACCEPTED
         gcs.wait_mode("LOITER", timeout_s=target.wall_s(3))
         gcs.send("set_mode", 1, mavlink.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, MODES["GUIDED"])
-        ack = gcs.recv("COMMAND_ACK", cond=lambda m: m.command == mavlink.MAVLINK_MSG_ID_SET_MODE)
-        assert ack.result == mavlink.MAV_RESULT_ACCEPTED
         gcs.wait_mode("GUIDED", timeout_s=target.wall_s(3))
+        gcs.drain(0.5)
+        # ArduCopter 4.6 sends no COMMAND_ACK for SET_MODE: only the HEARTBEAT confirms it.
+        assert not [m for m in gcs.received if m.get_type() == "COMMAND_ACK" and m.command == 11]
 
 
 def test_arming_refused_before_position_then_accepted(target: Target) -> None:
     with Gcs(target.port) as gcs:
         gcs.heartbeat()
-        assert gcs.command(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1) == mavlink.MAV_RESULT_FAILED
-        text = gcs.recv("STATUSTEXT", cond=lambda m: "Need Position Estimate" in m.text)
-        assert text.text.startswith("Arm")
         gcs.request_streams(4)
-        gcs.wait_ekf(timeout_s=target.wall_s(target.ekf_delay_s))
-        assert gcs.set_mode("GUIDED") == 0
-        gcs.arm_when_ready(timeout_s=target.wall_s(10))
+        assert gcs.set_mode("GUIDED") == mavlink.MAV_RESULT_ACCEPTED  # GUIDED needs a position to arm
+        refused = gcs.arm_when_ready(timeout_s=target.wall_s(target.ekf_delay_s + 10))
         gcs.wait_armed(True, timeout_s=target.wall_s(2))
+        assert refused and set(refused) == {mavlink.MAV_RESULT_FAILED}
+        # Before home is known ArduPilot says "Arm: AHRS: waiting for home" (and, in SITL, sensor
+        # warm-up texts); then, until the EKF uses GPS, "Arm: Need Position Estimate".
+        reasons = gcs.texts("Arm: ")
+        assert "Arm: Need Position Estimate" in reasons
+        assert gcs.texts("Arming motors")
+        assert [m for m in gcs.received if m.get_type() == "EKF_STATUS_REPORT" and m.flags & 0x33F != 0x33F]
 
 
 def test_disarms_when_no_takeoff_follows(target: Target) -> None:
@@ -216,7 +230,27 @@ def _fly_mission(gcs: Gcs, target: Target, items: list[Item]) -> None:
     gcs.wait_ekf(timeout_s=target.wall_s(target.ekf_delay_s))
     assert gcs.set_mode("GUIDED") == 0
     gcs.arm_when_ready(timeout_s=target.wall_s(10))
-    assert gcs.set_mode("AUTO") == mavlink.MAV_RESULT_ACCEPTED
+    # From the ground, only MISSION_START makes ArduCopter take off in AUTO (see the test below).
+    assert gcs.command(mavlink.MAV_CMD_MISSION_START, 0, 0) == mavlink.MAV_RESULT_ACCEPTED
+    gcs.wait_mode("AUTO", timeout_s=target.wall_s(3))
+
+
+def test_auto_entered_on_the_ground_does_not_take_off(target: Target) -> None:
+    """Armed on the ground with no RC throttle, AUTO by mode change never spools up: the takeoff waits
+    for throttle (ArduCopter's auto_armed) until the vehicle disarms itself after DISARM_DELAY."""
+    with Gcs(target.port) as gcs:
+        gcs.heartbeat()
+        gcs.request_streams(10)
+        assert gcs.upload(mission((50, 0), rtl=False))[0] == mavlink.MAV_MISSION_ACCEPTED
+        gcs.wait_ekf(timeout_s=target.wall_s(target.ekf_delay_s))
+        assert gcs.set_mode("GUIDED") == 0
+        gcs.arm_when_ready(timeout_s=target.wall_s(10))
+        assert gcs.set_mode("AUTO") == mavlink.MAV_RESULT_ACCEPTED
+        gcs.recv("MISSION_CURRENT", timeout_s=target.wall_s(3), cond=lambda m: m.seq == 1)
+        gcs.wait_armed(False, timeout_s=target.wall_s(20))  # DISARM_DELAY is 10 s
+        alts = [m.relative_alt for m in gcs.received if m.get_type() == "GLOBAL_POSITION_INT"]
+        assert alts and max(alts) < 1000
+        assert "Disarming motors" in gcs.texts()
 
 
 def test_auto_progress_then_rtl_lands_and_disarms_at_home(target: Target) -> None:
@@ -298,6 +332,7 @@ def test_low_battery_triggers_rtl(target: Target) -> None:
 
 
 def test_fence_breach_triggers_rtl(target: Target) -> None:
+    """GUIDED refuses a destination outside the fence; a mission leg across it breaches it."""
     with Gcs(target.port) as gcs:
         gcs.heartbeat()
         gcs.request_streams(10)
@@ -311,10 +346,15 @@ def test_fence_breach_triggers_rtl(target: Target) -> None:
         gcs.set_param("FENCE_TYPE", 4)
         gcs.set_param("FENCE_ACTION", 1)
         assert gcs.set_param("FENCE_ENABLE", 1) == 1
-        gcs.takeoff(10.0, timeout_s=target.wall_s(20))
         lat, lon = h_lat + 250 / M_PER_DEG_LAT, h_lon
-        gcs.send("set_position_target_global_int", 0, 1, 1, mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT,
-                 0b110111111000, round(lat * 1e7), round(lon * 1e7), 10.0, 0, 0, 0, 0, 0, 0, 0, 0)  # fmt: skip
-        gcs.wait_mode("RTL", timeout_s=target.wall_s(40))
+        items = [Item(command=16, frame=0), Item(command=22, alt_m=10.0),
+                 Item(command=16, lat_deg=lat, lon_deg=lon, alt_m=10.0)]  # fmt: skip
+        assert gcs.upload(items)[0] == mavlink.MAV_MISSION_ACCEPTED
+        gcs.takeoff(10.0, timeout_s=target.wall_s(20))
+        reposition = (-1.0, mavlink.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE, 0.0, 0.0)
+        assert gcs.command_int(mavlink.MAV_CMD_DO_REPOSITION, reposition, lat, lon, 10.0) == 4  # FAILED
+        assert gcs.command(mavlink.MAV_CMD_MISSION_START, 0, 0) == mavlink.MAV_RESULT_ACCEPTED
+        gcs.wait_mode("RTL", timeout_s=target.wall_s(60))
         pos = gcs.recv("GLOBAL_POSITION_INT")
         assert 95 < (pos.lat * 1e-7 - h_lat) * M_PER_DEG_LAT < 130  # breached at the 100 m edge
+        assert any("ence" in t and "reach" in t for t in gcs.texts()), gcs.texts()

@@ -149,8 +149,27 @@ class Gcs:
         ack = self.recv("COMMAND_ACK", timeout_s=timeout_s, cond=lambda m: m.command == command)
         return ack.result
 
+    def command_int(
+        self, command: int, params: Sequence[float], lat_deg: float, lon_deg: float, alt_m: float,
+        *, frame: int = mavlink.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT, timeout_s: float = 5.0,
+    ) -> int:  # fmt: skip
+        """COMMAND_INT with a position (``params`` are param1..4); the COMMAND_ACK result."""
+        self.send("command_int", 1, 1, frame, command, 0, 0, *params,
+                  round(lat_deg * 1e7), round(lon_deg * 1e7), alt_m)  # fmt: skip
+        ack = self.recv("COMMAND_ACK", timeout_s=timeout_s, cond=lambda m: m.command == command)
+        return ack.result
+
     def heartbeat(self, timeout_s: float = 10.0) -> mavlink.MAVLink_message:
-        return self.recv("HEARTBEAT", timeout_s=timeout_s, cond=lambda m: m.get_srcSystem() == 1)
+        """The vehicle's first heartbeat once it has booted.
+
+        ArduPilot answers MAVLink while it is still initialising (HEARTBEAT system_status
+        MAV_STATE_BOOT) and refuses a mission upload then ("Only 0 items are supported").
+        """
+        return self.recv(
+            "HEARTBEAT",
+            timeout_s=timeout_s,
+            cond=lambda m: m.get_srcSystem() == 1 and m.system_status != mavlink.MAV_STATE_BOOT,
+        )
 
     def set_mode(self, mode: str) -> int:
         return self.command(mavlink.MAV_CMD_DO_SET_MODE, 1, MODES[mode])
@@ -174,12 +193,22 @@ class Gcs:
         self.send("param_set", 1, 1, name.encode(), float(value), mavlink.MAV_PARAM_TYPE_REAL32)
         return self.recv("PARAM_VALUE", timeout_s=timeout_s, cond=lambda m: m.param_id == name).param_value
 
-    def arm_when_ready(self, *, timeout_s: float) -> None:
+    def arm_when_ready(self, *, timeout_s: float) -> list[int]:
+        """Arm, retrying every 0.1 s until accepted; the results of the refused attempts."""
+        refused: list[int] = []
         deadline = time.monotonic() + timeout_s
-        while self.command(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1) != mavlink.MAV_RESULT_ACCEPTED:
+        while (
+            result := self.command(mavlink.MAV_CMD_COMPONENT_ARM_DISARM, 1)
+        ) != mavlink.MAV_RESULT_ACCEPTED:
+            refused.append(result)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"vehicle not armable within {timeout_s} s")
-            time.sleep(0.2)
+            time.sleep(0.1)
+        return refused
+
+    def texts(self, prefix: str = "") -> list[str]:
+        """Every STATUSTEXT received so far that starts with ``prefix``."""
+        return [m.text for m in self.received if m.get_type() == "STATUSTEXT" and m.text.startswith(prefix)]
 
     def takeoff(self, alt_m: float, *, timeout_s: float) -> None:
         assert self.set_mode("GUIDED") == 0
@@ -206,6 +235,15 @@ class Gcs:
                 "mission_item_int", 1, 1, m.seq, it.frame, it.command, 0, 1, *it.params,
                 round(it.lat_deg * 1e7), round(it.lon_deg * 1e7), it.alt_m, mission_type,
             )  # fmt: skip
+
+    def request_item(self, seq: int, mission_type: int = 0, *, timeout_s: float = 5.0):
+        """MISSION_REQUEST_INT for one item: the MISSION_ITEM_INT, or the MISSION_ACK refusing it."""
+        self.send("mission_request_int", 1, 1, seq, mission_type)
+        return self.recv(
+            ("MISSION_ITEM_INT", "MISSION_ACK"),
+            timeout_s=timeout_s,
+            cond=lambda m: m.get_type() == "MISSION_ACK" or m.seq == seq,
+        )
 
     def download(self, mission_type: int = 0, *, as_int: bool = True, timeout_s: float = 5.0) -> list:
         self.send("mission_request_list", 1, 1, mission_type)
