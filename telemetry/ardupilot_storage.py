@@ -3,7 +3,9 @@
 ArduPilot stores each item in 15 bytes (AP_Mission::mavlink_int_to_mission_cmd) and rebuilds the
 MAVLink item on download (mission_cmd_to_mavlink_int), so some parameters come back changed: a copter
 waypoint keeps only its hold time (whole seconds), not its acceptance radius or yaw; a loiter keeps
-the sign of its radius; altitudes are kept in centimetres. ``stored_form`` applies those rules, so a
+the sign of its radius; altitudes are kept in centimetres. Fence and rally items are not mission items at
+all (AC_PolyFence, AP_Rally): they read back with autocontinue 0, fence vertices without an altitude,
+rally altitudes in whole metres. ``stored_form`` applies those rules, so a
 read-back can be compared exactly, and ``dropped`` names what the firmware discards so the report can
 say so instead of hiding it.
 """
@@ -20,6 +22,7 @@ from missions.mavitem import RawItem
 LOCATION_COMMANDS = frozenset(
     {16, 17, 18, 19, 21, 22, 30, 31, 82, 92, 94, 195, 201, 5001, 5002, 5003, 5004, 5100}
 )
+FENCE_COMMANDS = frozenset({5000, 5001, 5002, 5003, 5004})
 _MEANING = {
     (16, 2): "acceptance radius (ArduCopter uses WPNAV_RADIUS)",
     (16, 3): "pass-by distance",
@@ -76,13 +79,17 @@ def stored_form(item: RawItem) -> RawItem:
     p1, p2, p3, p4 = _params(item)
     if item.command == 5100:  # rally points: altitude in whole metres (AP_Rally's int16)
         x, y, z = item.x or 0.0, item.y or 0.0, float(int(item.z or 0.0))
+    elif item.command in FENCE_COMMANDS:  # AC_PolyFenceItem: a 2-D position, no altitude
+        x, y, z = item.x or 0.0, item.y or 0.0, 0.0
     elif item.command in LOCATION_COMMANDS:
         x, y = item.x or 0.0, item.y or 0.0
         z = round((item.z or 0.0) * 100.0) / 100.0  # centimetres
     else:
         x = y = z = 0.0
+    # only AP_Mission sets autocontinue on download; fence and rally items come back with 0
+    autocontinue = item.command not in FENCE_COMMANDS and item.command != 5100
     return dataclasses.replace(
-        item, param1=p1, param2=p2, param3=p3, param4=p4, x=x, y=y, z=z, autocontinue=True
+        item, param1=p1, param2=p2, param3=p3, param4=p4, x=x, y=y, z=z, autocontinue=autocontinue
     )
 
 

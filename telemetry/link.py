@@ -125,6 +125,7 @@ class VehicleLink:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._first_heartbeat = threading.Event()
+        self._booted = threading.Event()  # a HEARTBEAT whose system_status is past MAV_STATE_BOOT
         self._last_rx_t = 0.0
         self._streams_requested_t: float | None = None
         self._position_seen_since_request = False
@@ -143,10 +144,18 @@ class VehicleLink:
         return self
 
     def wait_connected(self, timeout_s: float | None = None) -> None:
+        """Wait for the vehicle's first heartbeat, and for it to have booted: ArduPilot answers MAVLink
+        while still initialising (HEARTBEAT MAV_STATE_BOOT) and then refuses uploads (MAV_MISSION_NO_SPACE,
+        "Only 0 items are supported")."""
         timeout = self.config.connect_timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + timeout
         if not self._first_heartbeat.wait(timeout):
             why = f" ({self.last_error})" if self.last_error else ""
             raise LinkTimeoutError(f"{self.name}: no heartbeat from a vehicle within {timeout:.0f} s{why}")
+        if not self._booted.wait(max(0.0, deadline - time.monotonic())):
+            raise LinkTimeoutError(
+                f"{self.name}: the vehicle was still booting (MAV_STATE_BOOT) after {timeout:.0f} s"
+            )
 
     def stop(self) -> None:
         self._stop.set()
@@ -339,6 +348,8 @@ class VehicleLink:
             self._position_seen_since_request = True
         if kind == "HEARTBEAT" and not self._first_heartbeat.is_set():
             self._first_heartbeat.set()
+        if kind == "HEARTBEAT" and msg.system_status != mavlink.MAV_STATE_BOOT:
+            self._booted.set()
         for inbox in inboxes:
             inbox.put(t, msg)
         for callback in callbacks:
