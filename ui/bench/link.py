@@ -7,6 +7,7 @@ and its CPU time is measured with ``time.process_time``.
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -62,8 +63,6 @@ class _Sim:
         time.sleep(0.5)
 
     def close(self) -> None:
-        import signal
-
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
@@ -74,7 +73,7 @@ class _Sim:
 
 def upload_times(url: str, sizes: tuple[int, ...] = (100, 500), runs: int = 3) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with VehicleLink(url, name="bench") as link:
+    with VehicleLink(url, name="bench", config=LinkConfig(heartbeat_hz=20.0, connect_timeout_s=60.0)) as link:
         for n in sizes:
             plan = _mission(n)
             secs, per_item, verified = [], [], []
