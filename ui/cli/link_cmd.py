@@ -9,8 +9,7 @@ from pathlib import Path
 
 from missions.formats import dump_plan_file, load_plan_file
 from missions.values import Plan
-from telemetry import commands
-from telemetry.launch import launch_patrol
+from telemetry.actions import ACTIONS, perform
 from telemetry.link import VehicleLink
 from telemetry.mission_items import MissionType, items_to_fence, items_to_mission, items_to_rally
 from telemetry.mission_protocol import clear, download
@@ -95,9 +94,6 @@ def cmd_clear(args: argparse.Namespace) -> int:
     return 0
 
 
-ACTIONS = ("launch", "pause", "resume", "rtl", "land", "arm", "disarm")
-
-
 def cmd_fly(args: argparse.Namespace) -> int:
     steps: list[dict] = []
 
@@ -106,23 +102,9 @@ def cmd_fly(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"  {step}: {text}", file=sys.stderr, flush=True)
 
+    action = args.action
     with _link(args) as link:
-        action = args.action
-        if action == "launch":
-            launch_patrol(link, alt_rel_m=args.alt_m, progress=progress)
-        elif action == "pause":
-            commands.pause(link, hold_mode=args.hold_mode)
-        elif action == "resume":
-            commands.resume(link)
-        elif action == "rtl":
-            commands.return_to_launch(link)
-        elif action == "land":
-            commands.land(link)
-        elif action == "arm":
-            commands.arm(link)
-        elif action == "disarm":
-            commands.disarm(link)
-        state = link.state()
+        state = perform(link, action, alt_rel_m=args.alt_m, hold_mode=args.hold_mode, progress=progress)
     if args.json:
         emit_json({"ok": True, "action": action, "steps": steps, "mode": state.mode, "armed": state.armed})
     else:

@@ -15,11 +15,10 @@ from detection.detector import DetectorConfig
 from detection.store import open_store
 from missions.camera import DEFAULT_CAMERA, camera_preset
 from missions.values import BorderLine, Plan
-from telemetry import commands
+from telemetry.actions import ACTIONS, perform
 from telemetry.config import DEFAULT_CONFIG, LinkConfig
 from telemetry.errors import LinkError
 from telemetry.fleet import Fleet
-from telemetry.launch import launch_patrol
 from telemetry.link import VehicleLink
 from telemetry.state import VehicleState
 from telemetry.trusted_upload import UploadReport, trusted_upload
@@ -27,8 +26,6 @@ from ui.station.audit import AuditEntry, AuditLog
 from ui.station.jobs import Job, Jobs
 from ui.station.sim_process import SimProcess
 from ui.station.video import VideoWatch
-
-ACTIONS = ("launch", "pause", "resume", "rtl", "land", "arm", "disarm")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,25 +196,14 @@ class Station:
     ) -> Job:
         """Send ``action`` to ``vehicle`` as a background job; the result (or refusal) is audited."""
         if action not in ACTIONS:
-            raise LinkError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+            raise LinkError(
+                f"unknown action {action!r}; one of {', '.join(ACTIONS)}"
+            )  # before any job starts
         link = self.link(vehicle)
 
         def work(progress: Callable[[str], None]) -> str:
-            if action == "launch":
-                launch_patrol(link, alt_rel_m=alt_m, progress=lambda step, text: progress(f"{step}: {text}"))
-            elif action == "pause":
-                commands.pause(link, hold_mode=hold_mode)
-            elif action == "resume":
-                commands.resume(link)
-            elif action == "rtl":
-                commands.return_to_launch(link)
-            elif action == "land":
-                commands.land(link)
-            elif action == "arm":
-                commands.arm(link)
-            else:
-                commands.disarm(link)
-            state = link.state()
+            state = perform(link, action, alt_rel_m=alt_m, hold_mode=hold_mode,
+                            progress=lambda step, text: progress(f"{step}: {text}"))  # fmt: skip
             return f"{action} accepted: mode {state.mode}, {'armed' if state.armed else 'disarmed'}"
 
         def on_end(job: Job) -> None:

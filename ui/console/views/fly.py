@@ -8,11 +8,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from missions.values import GeoPoint
+from telemetry.actions import ACTIONS
 from telemetry.errors import LinkError
 from ui.console import maps
 from ui.console.context import get_settings, get_station, operator
 from ui.console.fly_logic import live_layer, recent_events, recent_sightings, status_card
-from ui.station.station import ACTIONS
 
 LABELS = {
     "launch": "Launch",
