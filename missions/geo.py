@@ -94,6 +94,11 @@ class LocalFrame:
         lon, lat = self._inv().transform(xy[:, 0], xy[:, 1])
         return [GeoPoint(lat_deg=float(a), lon_deg=float(o)) for a, o in zip(lat, lon, strict=True)]
 
+    def lonlat_arrays(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(lon, lat) arrays in degrees for (N, 2) metres: the fast path for many points."""
+        lon, lat = self._inv().transform(xy[:, 0], xy[:, 1])
+        return np.asarray(lon), np.asarray(lat)
+
     def geometry_to_lonlat(self, geom: BaseGeometry) -> BaseGeometry:
         """A shapely geometry in this frame's metres, as lon/lat degrees."""
         inv = self._inv()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,31 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ui.station.sim_process import free_base_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _all_free(ports: list[int]) -> bool:
-    socks: list[socket.socket] = []
-    try:
-        for port in ports:
-            s = socket.socket()
-            socks.append(s)
-            s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        for s in socks:
-            s.close()
-
-
-def free_base_port(count: int = 1, stride: int = 10) -> int:
-    """A base port whose ``count`` ArduPilot-style ports (base + 10·i .. +3) are all free on loopback."""
-    for _ in range(200):
-        base = random.randrange(20000, 40000, 10)
-        if _all_free([base + stride * i + k for i in range(count) for k in range(4)]):
-            return base
-    raise RuntimeError("no free loopback ports")
 
 
 @dataclass
@@ -84,7 +60,9 @@ def simulator(
            "--ekf-delay-s", str(ekf_delay_s), *extra]  # fmt: skip
     if signing_key:
         cmd += ["--signing-key", signing_key]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT
+    )
     try:
         urls: list[str] = []
         deadline = time.monotonic() + timeout_s

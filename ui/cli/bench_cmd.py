@@ -10,6 +10,7 @@ from ui.cli.output import emit_json
 BENCHMARKS = {
     "planning": "ui.bench.planning",
     "link": "ui.bench.link",
+    "console": "ui.bench.console",
     "sim": "ui.bench.sim_vehicles",
     "detection": "ui.bench.detection",
 }

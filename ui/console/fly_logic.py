@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import time
 from dataclasses import dataclass
 
@@ -86,15 +85,7 @@ def live_layer(
         folium.Marker((state.lat_deg, state.lon_deg), icon=maps.drone_icon(heading, entry.name, state.link.stale),
                       tooltip=f"{entry.name}: {state.mode}, {state.alt_rel_m or 0:.0f} m").add_to(fg)  # fmt: skip
     crossed = {e.sighting_id for e in events if e.kind == EventKind.CROSSING}
-    for s in sightings:
-        colour = "#d62728" if s.sighting_id in crossed else maps.CLASS_COLOURS.get(s.class_name, "#333")
-        ring = maps.ellipse_points(GeoPoint(lat_deg=s.lat_deg, lon_deg=s.lon_deg), s.ellipse.semi_major_m,
-                                   s.ellipse.semi_minor_m, s.ellipse.orientation_deg)  # fmt: skip
-        folium.Polygon(ring, color=colour, weight=1, fill=True, fill_opacity=0.15).add_to(fg)
-        label = f"{s.class_name} {s.confidence:.2f} · {s.mgrs}" + (
-            " · CROSSED" if s.sighting_id in crossed else ""
-        )
-        folium.CircleMarker((s.lat_deg, s.lon_deg), radius=5, color=colour, fill=True, fill_opacity=0.9,
-                            tooltip=html.escape(label), class_name="bw-sighting").add_to(fg)  # fmt: skip
+    for layer in maps.sightings_layers(sightings, crossed, cluster=False):
+        layer.add_to(fg)
     maps.localize(fg)
     return fg

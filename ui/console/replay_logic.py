@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import folium
-from folium.plugins import MarkerCluster
 
 from detection.store import SightingStore
 from detection.store.query import EventQuery, SightingQuery
 from detection.values import Event, EventKind, ReviewStatus, Sighting
-from missions.values import GeoPoint
 from telemetry.errors import TlogError
 from telemetry.replay import read_tlog, vehicle_system_id
 from ui.console import maps
@@ -76,19 +74,12 @@ def flight_track(
 
 
 def sightings_layer(
-    sightings: list[Sighting], events: list[Event], *, cluster_above: int = 50, ellipses_up_to: int = 300
+    sightings: list[Sighting], events: list[Event], *, cluster_above: int = 50
 ) -> folium.FeatureGroup:
-    """Sightings as markers (clustered when many) with their error ellipses."""
+    """Sightings with their error ellipses; points clustered when there are many."""
     fg = folium.FeatureGroup(name="sightings")
     crossed = {e.sighting_id for e in events if e.kind == EventKind.CROSSING}
-    target = MarkerCluster(name="clusters").add_to(fg) if len(sightings) > cluster_above else fg
-    for i, s in enumerate(sightings):
-        colour = "#d62728" if s.sighting_id in crossed else maps.CLASS_COLOURS.get(s.class_name, "#333")
-        if i < ellipses_up_to:
-            ring = maps.ellipse_points(GeoPoint(lat_deg=s.lat_deg, lon_deg=s.lon_deg), s.ellipse.semi_major_m,
-                                       s.ellipse.semi_minor_m, s.ellipse.orientation_deg)  # fmt: skip
-            folium.Polygon(ring, color=colour, weight=1, fill=True, fill_opacity=0.12).add_to(fg)
-        folium.CircleMarker((s.lat_deg, s.lon_deg), radius=5, color=colour, fill=True, fill_opacity=0.9,
-                            tooltip=f"{s.class_name} {s.confidence:.2f} · {s.status.value} · {s.mgrs}").add_to(target)  # fmt: skip
+    for layer in maps.sightings_layers(sightings, crossed, cluster=len(sightings) > cluster_above):
+        layer.add_to(fg)
     maps.localize(fg)
     return fg

@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def _all_free(ports: list[int]) -> bool:
+    socks: list[socket.socket] = []
+    try:
+        for port in ports:
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+def free_base_port(count: int = 1, stride: int = 10, low: int = 20000, high: int = 40000) -> int:
+    """A base port whose ``count`` ArduPilot-style ports (base + 10·i .. +3) are all free on loopback."""
+    for _ in range(200):
+        base = random.randrange(low, high, stride)
+        if _all_free([base + stride * i + k for i in range(count) for k in range(4)]):
+            return base
+    raise RuntimeError("no free loopback ports")
 
 
 @dataclass(frozen=True, kw_only=True)
