@@ -186,6 +186,8 @@ def sightings_layers(
 ) -> list:
     """Sightings as two GeoJSON layers (error ellipses, and points — clustered when asked), each one
     element however many sightings there are: thousands draw in milliseconds."""
+    if not sightings:
+        return []
     features_e, features_p = [], []
     for s, ring in zip(sightings, ellipse_rings(sightings), strict=True):
         colour = "#d62728" if s.sighting_id in crossed else CLASS_COLOURS.get(s.class_name, "#333333")
