@@ -84,6 +84,7 @@ class MavlinkPoseSource:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._target: tuple[int, int] | None = None
+        self.link_lost = False  # set once the vehicle closed the link after start()
 
     # pymavlink writes packed frames to ``self.write``
     def write(self, data: bytes) -> None:
@@ -104,7 +105,9 @@ class MavlinkPoseSource:
         deadline = time.monotonic() + self.connect_timeout_s
         while self._target is None and time.monotonic() < deadline:
             self._heartbeat()
-            self._read_once()
+            if not self._read_once():
+                self.stop()
+                raise SimError(f"tcp:{self.host}:{self.port} closed the link before a heartbeat")
         if self._target is None:
             self.stop()
             raise SimError(
@@ -238,6 +241,7 @@ class MavlinkPoseSource:
         last_beat = last_request = time.monotonic()
         while not self._stop.is_set():
             if not self._read_once():
+                self.link_lost = True
                 self._stop.wait(0.2)  # link down: keep the last pose until it goes stale
                 continue
             now = time.monotonic()
@@ -249,3 +253,84 @@ class MavlinkPoseSource:
             if not have_position and now - last_request >= 3.0:
                 self._request_streams()
                 last_request = now
+
+
+class ReconnectingPoseSource:
+    """A ``MavlinkPoseSource`` that connects in the background and starts over when the link drops.
+
+    ``start()`` returns at once; ``pose()`` is ``None`` until the vehicle answers. For real ArduPilot
+    SITL, whose second MAVLink port opens only once a ground station has connected to its first
+    (``sitl.ardupilot``): the camera streams "no signal" frames until then, and follows afterwards.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 5762, *, retry_s: float = 1.0, **kwargs) -> None:
+        self.host, self.port, self.retry_s = host, port, retry_s
+        self._kwargs = {"connect_timeout_s": 30.0, **kwargs}
+        self._source: MavlinkPoseSource | None = None
+        self._connecting: MavlinkPoseSource | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.connects = 0  # how many times a link came up
+        self.last_error: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        source = self._source
+        return source is not None and not source.link_lost
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"mavlink-follow-{self.port}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        self._stop.set()
+        connecting = self._connecting
+        if connecting is not None:
+            connecting.stop()  # closes its socket: a start() waiting for a heartbeat gives up at once
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=timeout_s)
+        source, self._source = self._source, None
+        if source is not None:
+            source.stop()
+
+    def __enter__(self) -> ReconnectingPoseSource:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def pose(self) -> VehiclePose | None:
+        source = self._source
+        return source.pose() if source is not None else None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            source = self._connecting = MavlinkPoseSource(self.host, self.port, **self._kwargs)
+            if self._stop.is_set():  # stop() may have looked for a connecting source just before
+                self._connecting = None
+                return
+            try:
+                source.start()  # returns when the vehicle has answered, or raises
+            except Exception as exc:  # SimError; or anything from a socket that stop() closed under it
+                source.stop()
+                self.last_error = str(exc)
+                self._stop.wait(self.retry_s)
+                continue
+            finally:
+                self._connecting = None
+            if self._stop.is_set():  # stop() came while connecting
+                source.stop()
+                return
+            self._source = source
+            self.connects += 1
+            while not self._stop.wait(0.2) and not source.link_lost:
+                pass
+            if self._source is source:
+                self._source = None
+                source.stop()
+            self._stop.wait(self.retry_s)

@@ -10,7 +10,7 @@ import time
 import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from sitl.camera.mavlink_pose import MavlinkPoseSource, quaternion_to_euler_deg
+from sitl.camera.mavlink_pose import MavlinkPoseSource, ReconnectingPoseSource, quaternion_to_euler_deg
 from sitl.errors import SimError
 
 
@@ -18,8 +18,8 @@ class TelemetryPeer:
     """A minimal autopilot on a real TCP socket: heartbeat, position, attitude and a gimbal at 20 Hz,
     and a record of what the client asked for."""
 
-    def __init__(self, gimbal: str) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
+    def __init__(self, gimbal: str, port: int = 0) -> None:
+        self.server = socket.create_server(("127.0.0.1", port))
         self.port = self.server.getsockname()[1]
         self.gimbal = gimbal
         self.requests: list[int] = []
@@ -112,6 +112,40 @@ def test_no_vehicle_is_a_clear_error():
         port = s.getsockname()[1]
     with pytest.raises(SimError, match="cannot reach"):
         MavlinkPoseSource("127.0.0.1", port, connect_timeout_s=1.0).start()
+
+
+def _wait(check, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_reconnecting_source_waits_for_the_vehicle_and_lets_go_when_it_leaves():
+    """As with real SITL's SERIAL1: nothing listens at first, then a vehicle, which later goes away."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    source = ReconnectingPoseSource("127.0.0.1", port, retry_s=0.1, connect_timeout_s=2.0)
+    source.start()  # returns at once
+    peer = None
+    try:
+        assert _wait(lambda: source.last_error is not None)
+        assert "cannot reach" in source.last_error and source.pose() is None and not source.connected
+        peer = TelemetryPeer("none", port=port)
+        assert _wait(lambda: source.pose() is not None)
+        assert source.connected and source.connects == 1
+        assert source.pose().lat_deg == pytest.approx(31.3333, abs=2e-5)
+        peer.close()  # the vehicle goes: the pose goes with it, and the source tries again
+        assert _wait(lambda: source.pose() is None and not source.connected)
+    finally:
+        t0 = time.monotonic()
+        source.stop()
+        assert time.monotonic() - t0 < 1.0  # also while it is connecting
+        if peer is not None:
+            peer.close()
 
 
 def test_quaternion_to_euler():
