@@ -13,6 +13,7 @@ from missions.camera import camera_preset
 from missions.formats import load_features_file
 from missions.samples import sample_border_path
 from sitl.ardupilot import ENV_DEFAULTS, ArduPilotConfig, ArduPilotInstance, binary_from_env
+from sitl.camera.mavlink_pose import ReconnectingPoseSource
 from sitl.camera.streamer import CameraStreamer
 from sitl.errors import SimError
 from sitl.vehicle import SimServer, VehicleConfig, fleet_configs, parse_signing_key
@@ -113,9 +114,7 @@ def _run_builtin(args: argparse.Namespace, home: tuple[float, float, float, floa
     streamers: list[CameraStreamer] = []
     try:
         for cfg, vehicle in zip(configs, server.vehicles, strict=True):
-            video = (
-                f"udp://127.0.0.1:{args.video_base_port + cfg.instance}" if args.video else "off (--video)"
-            )
+            video = _video_url(args, cfg.instance)
             udp = f" udp:127.0.0.1:{cfg.udp_port}" if cfg.udp_port else ""
             print(
                 f"vehicle {cfg.instance}: mavlink tcp:127.0.0.1:{cfg.tcp_port}{udp}  video {video}  "
@@ -141,9 +140,18 @@ def _run_builtin(args: argparse.Namespace, home: tuple[float, float, float, floa
     return 0
 
 
+def _video_url(args: argparse.Namespace, instance: int) -> str:
+    return f"udp://127.0.0.1:{args.video_base_port + instance}" if args.video else "off (--video)"
+
+
 def _run_ardupilot(args: argparse.Namespace, home: tuple[float, float, float, float], binary: Path) -> int:
+    """Real SITL per vehicle; with --video each camera follows its vehicle's pose from SITL's SERIAL1
+    (``camera_endpoint``), so the ground station keeps SERIAL0. SITL opens SERIAL1 only once a ground
+    station has connected: until then the cameras send "no signal" frames."""
     defaults = args.ardupilot_defaults or os.environ.get(ENV_DEFAULTS) or None
     instances: list[ArduPilotInstance] = []
+    sources: list[ReconnectingPoseSource] = []
+    streamers: list[CameraStreamer] = []
     stop = threading.Event()
     try:
         for cfg in fleet_configs(args.vehicles, base=VehicleConfig(home_lat_deg=home[0], home_lon_deg=home[1],
@@ -162,18 +170,29 @@ def _run_ardupilot(args: argparse.Namespace, home: tuple[float, float, float, fl
                 )
             )
             instances.append(inst.start())
-            print(f"vehicle {cfg.instance}: mavlink {inst.endpoint}  (ArduPilot SITL {binary.name})")
-        if args.video:
-            raise SimError(
-                "--video with real ArduPilot SITL: start the camera against its second MAVLink port "
-                "(sitl.camera.MavlinkPoseSource); not wired into `borderwatch sim` yet"
+            camera = f"; camera follows {inst.camera_endpoint}" if args.video else ""
+            print(
+                f"vehicle {cfg.instance}: mavlink {inst.endpoint}  video {_video_url(args, cfg.instance)}  "
+                f"(ArduPilot SITL {binary.name}{camera})"
             )
+        if args.video:
+            for inst in instances:
+                source = ReconnectingPoseSource(
+                    "127.0.0.1", inst.config.camera_port, default_gimbal_pitch_deg=args.gimbal_pitch_deg
+                )
+                source.start()
+                sources.append(source)
+            streamers = _start_video(args, sources)
         print(
             f"ready: {len(instances)} ArduPilot SITL instance(s), speed-up {args.speedup:g}x; Ctrl-C stops",
             flush=True,
         )
         _wait_for_signal(stop, args.duration_s)
     finally:
+        for streamer in streamers:
+            streamer.stop()
+        for source in sources:
+            source.stop()
         for inst in instances:
             with contextlib.suppress(SimError):
                 inst.stop()
