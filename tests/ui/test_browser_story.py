@@ -87,9 +87,15 @@ def test_plan_upload_launch_see_review_export(tmp_path):
 
             # --- a refused command shows the vehicle's reason (its EKF has no position yet) ----------
             page.get_by_text("Fly", exact=True).first.click()
-            page.get_by_role("button", name="Pause", exact=True).click()  # BRAKE needs a position estimate
+            # disarmed, ArduCopter accepts any mode; arming in AUTO then needs a position it does not have yet
+            page.get_by_role("button", name="Resume", exact=True).click()
             page.get_by_role("button", name="Confirm").click()
-            wait_text(page, "Flight mode change failed BRAKE", 30)
+            wait_text(page, "resume → sim-1: done", 30)
+            page.get_by_role("button", name="Arm", exact=True).click()
+            page.get_by_role("button", name="Confirm").click()
+            wait_text(
+                page, "MAV_CMD_COMPONENT_ARM_DISARM refused (MAV_RESULT_FAILED): Arm: ", 30
+            )  # its own words
             shot(page, "2-fly-refused")
 
             # --- upload the plan to the simulated drone ---------------------------------------------
