@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,7 +64,7 @@ class BorderRules:
     hysteresis_m: float = 1.0
     _frame: LocalFrame = field(init=False, repr=False)
     _line: LineString = field(init=False, repr=False)
-    _tracks: dict[int, _TrackState] = field(init=False, default_factory=dict, repr=False)
+    _tracks: dict[Hashable, _TrackState] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.buffer_m) and self.buffer_m >= 0):
@@ -91,7 +92,7 @@ class BorderRules:
         vec = normal * sign
         return compass_name(math.degrees(math.atan2(vec[0], vec[1])))
 
-    def update(self, track_id: int, t_unix_s: float, lat_deg: float, lon_deg: float) -> list[RuleHit]:
+    def update(self, track_id: Hashable, t_unix_s: float, lat_deg: float, lon_deg: float) -> list[RuleHit]:
         """Feed a track's next (smoothed) position; returns the rules it triggered, in time order."""
         state = self._tracks.setdefault(track_id, _TrackState())
         x, y = self._frame.to_xy(GeoPoint(lat_deg=lat_deg, lon_deg=lon_deg))
@@ -145,5 +146,5 @@ class BorderRules:
         state.side, state.last_side_point = side, (x, y, t_unix_s)
         return hits
 
-    def forget(self, track_id: int) -> None:
+    def forget(self, track_id: Hashable) -> None:
         self._tracks.pop(track_id, None)

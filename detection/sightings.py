@@ -53,14 +53,22 @@ class SightingConfig:
     long is over (keep it above the tracker's own memory, ``track_buffer`` frames, or a re-found track
     would start a second sighting). ``anchor``: the box point taken as the object's ground point
     (``center``, or ``bottom`` for upright objects seen obliquely). ``fit_window_s``: how much of a long
-    track's recent path the position fit uses."""
+    track's recent path the position fit uses (short enough that a turn does not bend the fit).
+
+    Stitching: when the tracker starts a new id, an unseen track of the same class that vanished less
+    than ``stitch_window_s`` ago within ``stitch_gate_m`` + ``stitch_speed_m_s`` × gap metres of the new
+    one's ground point (the map frame knows where things are even when the view turned or jumped)
+    continues as the same sighting."""
 
     min_frames: int = 5
     update_interval_s: float = 2.0
     end_after_s: float = 8.0
     anchor: str = "center"
-    fit_window_s: float = 10.0
+    fit_window_s: float = 5.0
     smooth_frames: int = 5
+    stitch_window_s: float = 5.0
+    stitch_gate_m: float = 5.0
+    stitch_speed_m_s: float = 2.0
     uncertainty: PoseUncertainty = field(default_factory=PoseUncertainty)
     fusion: FusionConfig = field(default_factory=FusionConfig)
 
@@ -148,11 +156,14 @@ class SightingBuilder:
             for i in range(len(tracked)):
                 if not fix.valid[i]:
                     continue
-                tr = self._tracks.get(int(tracked.tracker_id[i]))
+                tid = int(tracked.tracker_id[i])
+                tr = self._tracks.get(tid)
                 if tr is None:
-                    tr = self._tracks[int(tracked.tracker_id[i])] = _Track(
-                        track_id=int(tracked.tracker_id[i])
+                    tr = self._stitch(
+                        tid, int(tracked.class_id[i]), float(fix.lat_deg[i]), float(fix.lon_deg[i]), t
                     )
+                    if tr is None:
+                        tr = self._tracks[tid] = _Track(track_id=tid)
                 self._observe(
                     tr, frame, tracked, i, t, fix.lat_deg[i], fix.lon_deg[i], fix.alt_amsl_m[i], cov[i]
                 )
@@ -177,6 +188,31 @@ class SightingBuilder:
         return len(self._tracks)
 
     # --- internals ----------------------------------------------------------------------------
+    def _stitch(self, new_id: int, class_id: int, lat: float, lon: float, t: float) -> _Track | None:
+        """An unseen recent track of the same class near this new one, re-keyed to ``new_id``; or None."""
+        cfg = self.config
+        best, best_d = None, float("inf")
+        for old_id, tr in self._tracks.items():
+            gap = t - tr.last_seen
+            if (
+                not (0.0 < gap <= cfg.stitch_window_s)
+                or max(tr.class_votes, key=tr.class_votes.__getitem__) != class_id
+            ):
+                continue
+            k = min(cfg.smooth_frames, len(tr.t))
+            en = to_local_en(
+                np.array(list(tr.lat)[-k:]), np.array(list(tr.lon)[-k:]), lat, lon, float(tr.alt[-1])
+            )
+            d = float(np.hypot(*en.mean(axis=0)))
+            if d <= cfg.stitch_gate_m + cfg.stitch_speed_m_s * gap and d < best_d:
+                best, best_d = old_id, d
+        if best is None:
+            return None
+        tr = self._tracks.pop(best)
+        tr.track_id = new_id
+        self._tracks[new_id] = tr
+        return tr
+
     def _ground_velocity(
         self, uv, size, before: CameraPose | None, after: CameraPose | None
     ) -> np.ndarray | None:
@@ -220,7 +256,7 @@ class SightingBuilder:
             lat_s = float(np.mean(list(tr.lat)[-k:]))
             lon_s = float(np.mean(list(tr.lon)[-k:]))
             t_s = float(np.mean(list(tr.t)[-k:]))
-            tr.pending_events += self.rules.update(tr.track_id, t_s, lat_s, lon_s)
+            tr.pending_events += self.rules.update(tr.sighting_id, t_s, lat_s, lon_s)
 
     def _end_stale(self, now: float) -> list[SightingUpdate]:
         out = []
@@ -231,7 +267,7 @@ class SightingBuilder:
                     out.append(update)
                 del self._tracks[tid]
                 if self.rules is not None:
-                    self.rules.forget(tid)
+                    self.rules.forget(tr.sighting_id)
         return out
 
     def _maybe_issue(self, tr: _Track, now: float, *, final: bool) -> SightingUpdate | None:

@@ -144,3 +144,32 @@ def test_camera_motion_is_compensated_from_the_images(motion, one_track):
         ids.append(int(out.tracker_id[0]))
     confirmed = {i for i in ids[2:] if i >= 0}
     assert (len(confirmed) == 1 and -1 not in ids[2:]) == one_track, (ids, tracker.last_warp)
+
+
+def test_a_track_lost_and_found_under_a_new_id_nearby_stays_one_sighting():
+    builder = _builder()
+    p = pose(t=T0)
+    updates = []
+    for k in range(30):
+        if 10 <= k < 14:  # the view turns: the tracker loses the person and later calls it track 2
+            continue
+        tid = 1 if k < 10 else 2
+        x = 630.0 + (3.0 if k >= 14 else 0.0)
+        dets = Detections.from_lists([[x, 350, x + 20, 370]], [0.8], [0], [tid])
+        updates += builder.step(_frame(k), dets, p)
+    updates += builder.flush()
+    assert len({u.sighting.sighting_id for u in updates}) == 1
+    assert updates[-1].sighting.track_frames == 26 and updates[-1].sighting.track_id == 2
+
+
+def test_a_new_track_far_away_is_a_new_sighting():
+    builder = _builder()
+    p = pose(t=T0)
+    updates = []
+    for k in range(20):
+        tid, x = (1, 630.0) if k < 10 else (2, 1100.0)  # 11 m away, half a second later: someone else
+        updates += builder.step(
+            _frame(k), Detections.from_lists([[x, 350, x + 20, 370]], [0.8], [0], [tid]), p
+        )
+    updates += builder.flush()
+    assert len({u.sighting.sighting_id for u in updates}) == 2
