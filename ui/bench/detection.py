@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -256,6 +257,7 @@ def run(runs: int = 1, weights: str = "demo", imgsz: int = 1280) -> dict[str, An
         _stop_process(drone)
         store.close()
     truth = _read_truth(work / "truth.jsonl")
+    shutil.rmtree(work, ignore_errors=True)
     return _report(
         world,
         clock,

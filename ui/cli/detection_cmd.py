@@ -204,7 +204,9 @@ def cmd_train_demo(args: argparse.Namespace) -> int:
         command=command.strip(),
     )  # fmt: skip
     if args.json:
-        emit_json({"ok": True, **{k: str(v) if isinstance(v, Path) else v for k, v in jsonable(result).items()}})
+        emit_json(
+            {"ok": True, **{k: str(v) if isinstance(v, Path) else v for k, v in jsonable(result).items()}}
+        )
     else:
         print(f"wrote {result.weights} and {result.model_card}: mAP50 {result.map50}")
     return 0
