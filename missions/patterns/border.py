@@ -92,6 +92,7 @@ def border_patrol(
     passes: int = 1,
     pass_spacing_m: float | None = None,
     cruise_speed_m_s: float = 10.0,
+    transit_speed_m_s: float | None = None,
     airframe: AirframeSpec = DEFAULT_AIRFRAME,
     fence_far_side: bool = True,
 ) -> tuple[PatternResult, tuple[FencePolygon, ...]]:
@@ -142,7 +143,13 @@ def border_patrol(
         route.append(tracks[0][::-1])
     path_xy = np.vstack(route)
     path = xy_to_path(frame, path_xy)
-    mission = patrol_mission(home=home, path=path, alt_m=alt_m, cruise_speed_m_s=cruise_speed_m_s)
+    mission = patrol_mission(
+        home=home,
+        path=path,
+        alt_m=alt_m,
+        cruise_speed_m_s=cruise_speed_m_s,
+        transit_speed_m_s=transit_speed_m_s,
+    )
 
     notes = [
         f"camera {camera.name} at {alt_m:g} m sees {half_width:.1f} m to each side; "

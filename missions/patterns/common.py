@@ -44,10 +44,17 @@ def patrol_mission(
     cruise_speed_m_s: float,
     roi: GeoPoint | None = None,
     acceptance_radius_m: float = 0.0,
+    transit_speed_m_s: float | None = None,
 ) -> Mission:
-    """TAKEOFF, DO_CHANGE_SPEED, [DO_SET_ROI], one NAV_WAYPOINT per path point, RTL."""
+    """TAKEOFF, DO_CHANGE_SPEED, [DO_SET_ROI], one NAV_WAYPOINT per path point, RTL.
+
+    With a ``transit_speed_m_s`` the drone flies to the first point at that speed and slows (or speeds
+    up) to ``cruise_speed_m_s`` there: fast to the border, slow enough along it for the camera."""
     if not path:
         raise PlanningError("the pattern produced no waypoints")
+    if transit_speed_m_s is not None:
+        check_speed(transit_speed_m_s)
+    first_speed = transit_speed_m_s if transit_speed_m_s is not None else cruise_speed_m_s
     items: list[Waypoint] = [
         Waypoint(
             command=MavCmd.NAV_TAKEOFF,
@@ -56,21 +63,23 @@ def patrol_mission(
             alt_m=alt_m,
             alt_frame=AltFrame.REL_HOME,
         ),
-        Waypoint(command=MavCmd.DO_CHANGE_SPEED, speed_m_s=cruise_speed_m_s),
+        Waypoint(command=MavCmd.DO_CHANGE_SPEED, speed_m_s=first_speed),
     ]
     if roi is not None:
         items.append(Waypoint(command=MavCmd.DO_SET_ROI, lat_deg=roi.lat_deg, lon_deg=roi.lon_deg, alt_m=0.0))
-    items.extend(
-        Waypoint(
-            command=MavCmd.NAV_WAYPOINT,
-            lat_deg=p.lat_deg,
-            lon_deg=p.lon_deg,
-            alt_m=alt_m,
-            alt_frame=AltFrame.REL_HOME,
-            acceptance_radius_m=acceptance_radius_m,
+    for k, p in enumerate(path):
+        items.append(
+            Waypoint(
+                command=MavCmd.NAV_WAYPOINT,
+                lat_deg=p.lat_deg,
+                lon_deg=p.lon_deg,
+                alt_m=alt_m,
+                alt_frame=AltFrame.REL_HOME,
+                acceptance_radius_m=acceptance_radius_m,
+            )
         )
-        for p in path
-    )
+        if k == 0 and first_speed != cruise_speed_m_s:
+            items.append(Waypoint(command=MavCmd.DO_CHANGE_SPEED, speed_m_s=cruise_speed_m_s))
     items.append(Waypoint(command=MavCmd.NAV_RETURN_TO_LAUNCH))
     return Mission(home=home, items=tuple(items), cruise_speed_m_s=cruise_speed_m_s)
 

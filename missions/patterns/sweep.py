@@ -96,6 +96,7 @@ def area_sweep(
     side_overlap: float = 0.2,
     heading_deg: float | None = None,
     cruise_speed_m_s: float = 10.0,
+    transit_speed_m_s: float | None = None,
     airframe: AirframeSpec = DEFAULT_AIRFRAME,
 ) -> PatternResult:
     check_altitude(alt_m)
@@ -139,7 +140,13 @@ def area_sweep(
     rot_line = LineString(points) if len(points) > 1 else Point(points[0])
     back = affinity.rotate(rot_line, angle, origin=centroid)
     path = xy_to_path(frame, np.asarray(back.coords))
-    mission = patrol_mission(home=home, path=path, alt_m=alt_m, cruise_speed_m_s=cruise_speed_m_s)
+    mission = patrol_mission(
+        home=home,
+        path=path,
+        alt_m=alt_m,
+        cruise_speed_m_s=cruise_speed_m_s,
+        transit_speed_m_s=transit_speed_m_s,
+    )
     compass = (90.0 - angle) % 180.0
     notes = [f"{count} lines {spacing:.1f} m apart, heading {compass:.0f}°/{compass + 180:.0f}°"]
     return result(mission, airframe, notes)

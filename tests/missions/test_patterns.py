@@ -177,3 +177,25 @@ def test_expanding_square_legs_grow_by_the_track_spacing():
     d = 2 * ZOOM.swath_half_width_m(60.0) * 0.8
     assert legs[:6] == pytest.approx([d, d, 2 * d, 2 * d, 3 * d, 3 * d], rel=1e-3)
     assert np.max(np.abs(xy)) <= 200.0 + 1e-6
+
+
+def test_transit_at_one_speed_patrol_at_another():
+    border = line((-1000, 0), (1000, 0))
+    fast, _ = border_patrol(
+        border=border, side="north", home=home_at(0, 1500), alt_m=60.0, camera=ZOOM, cruise_speed_m_s=5.0
+    )
+    split, _ = border_patrol(
+        border=border,
+        side="north",
+        home=home_at(0, 1500),
+        alt_m=60.0,
+        camera=ZOOM,
+        cruise_speed_m_s=5.0,
+        transit_speed_m_s=12.0,
+    )
+    speeds = [
+        (i, w.speed_m_s) for i, w in enumerate(split.mission.items) if w.command == MavCmd.DO_CHANGE_SPEED
+    ]
+    first_wp = next(i for i, w in enumerate(split.mission.items) if w.command == MavCmd.NAV_WAYPOINT)
+    assert speeds == [(1, 12.0), (first_wp + 1, 5.0)]  # fast to the line, slow along it
+    assert split.estimates.flight_time_s < fast.estimates.flight_time_s - 100  # 1.5 km each way faster

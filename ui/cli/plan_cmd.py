@@ -123,6 +123,7 @@ def cmd_border(args: argparse.Namespace) -> int:
         standoff_m=args.standoff_m,
         passes=args.passes,
         cruise_speed_m_s=args.speed_m_s,
+        transit_speed_m_s=args.transit_speed_m_s,
         airframe=_airframe(args),
         fence_far_side=not args.no_fence,
     )
@@ -144,6 +145,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         camera=camera,
         side_overlap=args.overlap,
         cruise_speed_m_s=args.speed_m_s,
+        transit_speed_m_s=args.transit_speed_m_s,
         airframe=_airframe(args),
     )
     fence = Geofence(polygons=features.zones, circles=features.circles, max_alt_m=args.max_alt_m)
@@ -274,7 +276,12 @@ def _pattern_common(p: argparse.ArgumentParser, *, camera_default: str = DEFAULT
     p.add_argument("--alt-m", type=float, required=True, help="altitude above home, metres")
     p.add_argument("--home", help="LAT,LON[,ALT_AMSL] (default: the home point in the input file)")
     p.add_argument("--camera", default=camera_default, choices=sorted(PRESETS), help="camera preset")
-    p.add_argument("--speed-m-s", type=float, default=10.0, help="cruise speed (default 10)")
+    p.add_argument(
+        "--speed-m-s", type=float, default=10.0, help="cruise speed along the pattern (default 10)"
+    )
+    p.add_argument(
+        "--transit-speed-m-s", type=float, help="speed to the pattern's start (default: the cruise speed)"
+    )
     p.add_argument(
         "--out", type=Path, required=True, help="output file (.plan, .waypoints, .geojson, .kml, .kmz)"
     )

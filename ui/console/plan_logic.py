@@ -79,6 +79,7 @@ class PlanInputs:
     sector: tuple[int, int] | None = None
     overlap: float = 0.2
     speed_m_s: float = 10.0
+    transit_speed_m_s: float | None = None
     radius_m: float = 100.0
     drones: int = 1
     endurance_min: float = 40.0
@@ -110,7 +111,8 @@ def build_plan(features: MapFeatures, inputs: PlanInputs) -> PlanOutcome:
             border = border_sector(border, *inputs.sector)
         pattern, far_side = border_patrol(
             border=border, side=inputs.side, home=home, alt_m=inputs.alt_m, camera=camera, standoff_m=inputs.standoff_m,
-            passes=inputs.passes, cruise_speed_m_s=inputs.speed_m_s, airframe=airframe,
+            passes=inputs.passes, cruise_speed_m_s=inputs.speed_m_s, transit_speed_m_s=inputs.transit_speed_m_s,
+            airframe=airframe,
         )  # fmt: skip
         fences = far_side + fences
     elif inputs.pattern in ("area sweep", "perimeter"):
@@ -118,7 +120,8 @@ def build_plan(features: MapFeatures, inputs: PlanInputs) -> PlanOutcome:
             raise PlanningError("no area: draw a polygon (as 'patrol area') or load a file with one")
         if inputs.pattern == "area sweep":
             pattern = area_sweep(area=features.areas[0], home=home, alt_m=inputs.alt_m, camera=camera, side_overlap=inputs.overlap,
-                                 cruise_speed_m_s=inputs.speed_m_s, airframe=airframe)  # fmt: skip
+                                 cruise_speed_m_s=inputs.speed_m_s, transit_speed_m_s=inputs.transit_speed_m_s,
+                                 airframe=airframe)  # fmt: skip
         else:
             pattern = perimeter(
                 area=features.areas[0],

@@ -88,7 +88,8 @@ with st.sidebar:
         else 100.0
     )
     drones = st.number_input("Drones flying this patrol (for revisit gaps)", 1, 10, 1, key="drones")
-    speed = st.number_input("Cruise speed (m/s)", 2.0, 20.0, 10.0, key="speed")
+    speed = st.number_input("Patrol speed (m/s)", 2.0, 20.0, 10.0, key="speed")
+    transit = st.number_input("Transit speed to the start (m/s)", 2.0, 20.0, 10.0, key="transit_speed")
     endurance = st.number_input("Endurance (min)", 5.0, 120.0, 40.0, key="endurance")
 
 drawn = features_from_drawings(ss.drawings, ss.polygon_roles)
@@ -96,7 +97,7 @@ features = merge(base, drawn)
 inputs = PlanInputs(
     pattern=pattern, side=side, alt_m=float(alt_m), camera=camera, standoff_m=standoff, passes=int(passes),
     sector=(int(sector_k), int(sector_n)) if sector_n > 1 else None, radius_m=float(radius_m), drones=int(drones),
-    speed_m_s=float(speed), endurance_min=float(endurance),
+    speed_m_s=float(speed), transit_speed_m_s=float(transit), endurance_min=float(endurance),
 )  # fmt: skip
 
 if st.button("Generate patrol", type="primary", key="generate"):
