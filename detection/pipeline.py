@@ -107,8 +107,12 @@ class Pipeline:
         detector: Detector | None = None,
         border: BorderRules | None = None,
         geotagger: Geotagger | None = None,
+        active: Callable[[], bool] | None = None,
     ) -> None:
+        """``active``: when given and false, frames are shown (``latest``) but not detected — e.g. while
+        the drone is on the ground, so idle drones leave the CPU to the ones on patrol."""
         self.config = config
+        self.active = active
         self.poses = poses
         self.store = store
         self.source = source
@@ -280,6 +284,10 @@ class Pipeline:
                 self._note_error(exc)
                 if self._stop.wait(0.5):
                     break
+                continue
+            if self.active is not None and not self.active():
+                with self._lock:
+                    self._latest = (frame, Detections.empty())
                 continue
             try:
                 self.process(frame, read_s=time.perf_counter() - t0)

@@ -146,3 +146,29 @@ def test_a_rendered_crossing_becomes_one_sighting_one_crossing_event_and_a_snaps
     assert next(c.kind for c in committed if c.sighting.sighting_id == s.sighting_id) == "new"
     assert stats.stages["detect"].mean_ms > 0 and stats.sightings_new >= 1
     store.close()
+
+
+def test_an_inactive_pipeline_shows_frames_but_detects_nothing(tmp_path, detector):
+    """While ``active()`` is false (a drone on the ground) frames reach ``latest`` but are not detected."""
+    world = sim.world()
+    vp = sim.vehicle_pose(
+        t_unix_s=1_763_790_000.0, lat_deg=world.home.lat_deg, lon_deg=world.home.lon_deg, yaw_deg=0.0
+    )
+    images = [sim.render(vp, 0.0).image for _ in range(6)]
+    _clip(tmp_path / "ground.mp4", images, 5.0)
+    store = open_store(f"sqlite:///{tmp_path}/bw.db")
+    pipeline = Pipeline(
+        config=PipelineConfig(vehicle="sim-0", camera=sim.ZOOM, detector=detector.config),
+        poses=PoseSeries([sim.camera_pose(vp)]), store=store, detector=detector,
+        source=VideoSource(str(tmp_path / "ground.mp4")), active=lambda: False,
+    )  # fmt: skip
+    try:
+        pipeline.start()
+        assert pipeline.wait(timeout_s=60.0)
+    finally:
+        pipeline.stop()
+    assert pipeline.stats().frames_processed == 0
+    frame, detections = pipeline.latest()
+    assert frame.image.shape == images[0].shape and len(detections) == 0
+    assert store.sightings() == []
+    store.close()

@@ -65,10 +65,17 @@ class VideoWatch:
             store=store,
             source=self.source,
             border=BorderRules(border=border) if border is not None else None,
+            active=lambda: self._airborne(link),
         )
         self._recent: deque[SightingCommitted] = deque(maxlen=keep)
         self._lock = threading.Lock()
         self.pipeline.add_listener(self._on_commit)
+
+    @staticmethod
+    def _airborne(link: VehicleLink) -> bool:
+        """Detect only in flight: a camera on the ground sees the launch pad, and the CPU is shared."""
+        state = link.state()
+        return state.armed and (state.alt_rel_m or 0.0) > 3.0
 
     def _on_commit(self, committed: SightingCommitted) -> None:
         with self._lock:
