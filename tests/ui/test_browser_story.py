@@ -7,6 +7,7 @@ Screenshots of every page are saved under test-artifacts/browser/.
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import time
@@ -16,7 +17,7 @@ import pytest
 
 from tests.ui.console_proc import CHROMIUM, CHROMIUM_ARGS, demo_console
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 playwright = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
@@ -54,7 +55,7 @@ def test_plan_upload_launch_see_review_export(tmp_path):
 
     with demo_console(tmp_path, drones=1, speedup=1.0, ekf_delay_s=75.0) as console, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 2000}, accept_downloads=True)
         outside: list[str] = []
         page.on(
             "request",
@@ -77,6 +78,10 @@ def test_plan_upload_launch_see_review_export(tmp_path):
             wait_text(
                 page, "border: drawn line 1 (1.9 km)"
             )  # the page got the GeoJSON: the drawn line is the border
+            transit = page.get_by_label("Transit speed to the start (m/s)")
+            transit.fill("15")
+            transit.press("Enter")
+            time.sleep(1.0)
             page.get_by_role("button", name="Generate patrol").click()
             wait_text(page, "Border seen")
             assert "100.0 %" in page.get_by_test_id("stMetric").filter(has_text="Border seen").inner_text()
@@ -111,8 +116,12 @@ def test_plan_upload_launch_see_review_export(tmp_path):
             page.get_by_role("button", name="Confirm").click()
             wait_text(page, "launch → sim-1: done", 120)
             page.get_by_text("Sightings (0)").wait_for(state="detached", timeout=420_000)
-            assert page.get_by_test_id("stVerticalBlockBorderWrapper").filter(has_text="person").count() + \
-                page.get_by_test_id("stVerticalBlockBorderWrapper").filter(has_text="vehicle").count() >= 1  # fmt: skip
+            # the feed's card: class, confidence, drone; then MGRS and the error circle
+            page.get_by_text(re.compile(r"m CEP · \d\d:\d\d:\d\d UTC")).first.wait_for(timeout=30_000)
+            body = page.locator("body").inner_text()
+            assert re.search(r"Sightings \([1-9]\d*\)", body)
+            assert re.search(r"(person|vehicle) (0\.\d\d|1\.00) · sim-1", body), body[-2000:]
+            assert re.search(r"\d{1,2}[C-X] [A-Z]{2} \d{5} \d{5} · ±\d+\.\d m CEP", body)  # MGRS, 1 m
             frame = map_frame(page)
             frame.locator(".bw-sighting").first.wait_for(timeout=30_000)
             assert frame.locator(".bw-sighting").count() >= 1

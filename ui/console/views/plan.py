@@ -88,7 +88,12 @@ with st.sidebar:
         else 100.0
     )
     drones = st.number_input("Drones flying this patrol (for revisit gaps)", 1, 10, 1, key="drones")
-    speed = st.number_input("Patrol speed (m/s)", 2.0, 20.0, 10.0, key="speed")
+    speed = st.number_input(
+        "Patrol speed (m/s)", 2.0, 20.0, 5.0, key="speed",
+        help="Along the border. At 5 m/s a person stays about 6 s in the zoom camera's 31 m footprint at "
+        "60 m, enough frames for the detector to confirm a sighting; faster patrols revisit sooner but "
+        "see each target for fewer frames.",
+    )  # fmt: skip
     transit = st.number_input("Transit speed to the start (m/s)", 2.0, 20.0, 10.0, key="transit_speed")
     endurance = st.number_input("Endurance (min)", 5.0, 120.0, 40.0, key="endurance")
 

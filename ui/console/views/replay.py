@@ -137,8 +137,12 @@ if rows:
         note = st.text_area("Note", chosen.note, key=f"note_{chosen.sighting_id}")
         if st.button("Save review", type="primary", key="save_review"):
             store.review(chosen.sighting_id, status=status, note=note, who=operator())
-            st.success(f"saved: {status}")
+            # shown after the rerun that refreshes the table with the new status
+            st.session_state.review_saved = (chosen.sighting_id, f"saved: {status}")
             st.rerun()
+        saved = st.session_state.get("review_saved")
+        if saved is not None and saved[0] == chosen.sighting_id:
+            st.success(saved[1])
 
 st.subheader("Snapshots")
 gallery = [s for s in shown if s.crop_sha256 and store.snapshot_path(s.crop_sha256).exists()][:24]
