@@ -7,8 +7,8 @@ Screenshots of every page are saved under test-artifacts/browser/.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import time
 from pathlib import Path
