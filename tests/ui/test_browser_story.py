@@ -78,10 +78,13 @@ def test_plan_upload_launch_see_review_export(tmp_path):
             wait_text(
                 page, "border: drawn line 1 (1.9 km)"
             )  # the page got the GeoJSON: the drawn line is the border
-            transit = page.get_by_label("Transit speed to the start (m/s)")
-            transit.fill("15")
-            transit.press("Enter")
-            time.sleep(1.0)
+            # slow along the line, so the detector (a few frames a second under this load) sees each
+            # target for enough frames; fast to get there
+            for label, value in (("Patrol speed (m/s)", "5"), ("Transit speed to the start (m/s)", "15")):
+                box = page.get_by_label(label)
+                box.fill(value)
+                box.press("Enter")
+                time.sleep(1.0)
             page.get_by_role("button", name="Generate patrol").click()
             wait_text(page, "Border seen")
             assert "100.0 %" in page.get_by_test_id("stMetric").filter(has_text="Border seen").inner_text()

@@ -89,10 +89,10 @@ with st.sidebar:
     )
     drones = st.number_input("Drones flying this patrol (for revisit gaps)", 1, 10, 1, key="drones")
     speed = st.number_input(
-        "Patrol speed (m/s)", 2.0, 20.0, 5.0, key="speed",
-        help="Along the border. At 5 m/s a person stays about 6 s in the zoom camera's 31 m footprint at "
-        "60 m, enough frames for the detector to confirm a sighting; faster patrols revisit sooner but "
-        "see each target for fewer frames.",
+        "Patrol speed (m/s)", 2.0, 20.0, 10.0, key="speed",
+        help="Along the border. The zoom camera's footprint at 60 m is 31 m long: at 10 m/s a target is in "
+        "view for 3 s, at 5 m/s for 6 s. The detector needs several frames to confirm a sighting, so fly "
+        "slower where the station detects at only a few frames a second; faster patrols revisit sooner.",
     )  # fmt: skip
     transit = st.number_input("Transit speed to the start (m/s)", 2.0, 20.0, 10.0, key="transit_speed")
     endurance = st.number_input("Endurance (min)", 5.0, 120.0, 40.0, key="endurance")
