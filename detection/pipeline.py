@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 import time
 from collections import deque
@@ -195,12 +194,10 @@ class Pipeline:
 
     def process(self, frame: Frame, *, read_s: float = 0.0) -> list[SightingCommitted]:
         """Detect, track, geotag and commit one frame; returns what was committed."""
+        t = {"read": read_s}
         t0 = time.perf_counter()
         dets = self.detector.detect(frame.image)
-        return self._after_detect(frame, dets, {"read": read_s, "detect": time.perf_counter() - t0})
-
-    def _after_detect(self, frame: Frame, dets: Detections, t: dict[str, float]) -> list[SightingCommitted]:
-        """Everything after the model, for one frame, in frame order: pose, track, geotag, commit."""
+        t["detect"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         pose, before, after = self._pose(frame.t_capture_unix_s)
         t["pose"] = time.perf_counter() - t0
@@ -274,53 +271,27 @@ class Pipeline:
         return self
 
     def _run(self) -> None:
-        """The detector loop: read the newest frame and run the model. Everything after the model runs
-        in a second thread (``_post``), so the next inference starts as soon as one ends: the pipeline
-        keeps the model's own pace, and the tracker still sees every detected frame, in order."""
         assert self.source is not None
-        handoff: queue.Queue[tuple[Frame, Detections, dict[str, float]] | None] = queue.Queue(maxsize=2)
-        post = threading.Thread(
-            target=self._post, args=(handoff,), name=f"pipeline-post:{self.config.vehicle}", daemon=True
-        )
-        post.start()
-        try:
-            while not self._stop.is_set():
-                t0 = time.perf_counter()
-                try:
-                    frame = self.source.read(timeout_s=self.config.read_timeout_s)
-                except VideoTimeoutError:
-                    continue
-                except EndOfStream:
-                    break
-                except DetectionError as exc:
-                    self._note_error(exc)
-                    if self._stop.wait(0.5):
-                        break
-                    continue
-                if self.active is not None and not self.active():
-                    with self._lock:
-                        self._latest = (frame, Detections.empty())
-                    continue
-                read_s = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                try:
-                    dets = self.detector.detect(frame.image)
-                except DetectionError as exc:
-                    self._note_error(exc)
-                    continue
-                handoff.put((frame, dets, {"read": read_s, "detect": time.perf_counter() - t0}))
-        finally:
-            handoff.put(None)
-            post.join()
-
-    def _post(self, handoff: queue.Queue[tuple[Frame, Detections, dict[str, float]] | None]) -> None:
-        while (item := handoff.get()) is not None:
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
             try:
-                self._after_detect(*item)
+                frame = self.source.read(timeout_s=self.config.read_timeout_s)
+            except VideoTimeoutError:
+                continue
+            except EndOfStream:
+                break
             except DetectionError as exc:
                 self._note_error(exc)
-            except Exception as exc:  # keep draining: the detector thread must never block on a dead consumer
-                log.exception("pipeline %s: post-detection stage failed", self.config.vehicle)
+                if self._stop.wait(0.5):
+                    break
+                continue
+            if self.active is not None and not self.active():
+                with self._lock:
+                    self._latest = (frame, Detections.empty())
+                continue
+            try:
+                self.process(frame, read_s=time.perf_counter() - t0)
+            except DetectionError as exc:
                 self._note_error(exc)
 
     def _note_error(self, exc: Exception) -> None:
