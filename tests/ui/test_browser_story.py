@@ -81,7 +81,7 @@ def test_plan_upload_launch_see_review_export(tmp_path):
             # slow along the line, so the detector (a few frames a second under this load) sees each
             # target for enough frames; fast to get there
             for label, value in (("Patrol speed (m/s)", "5"), ("Transit speed to the start (m/s)", "15")):
-                box = page.get_by_label(label)
+                box = page.get_by_role("spinbutton", name=label)
                 box.fill(value)
                 box.press("Enter")
                 time.sleep(1.0)
