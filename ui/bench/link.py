@@ -27,11 +27,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _mission(n_items: int) -> Plan:
     items = [Waypoint(command=MavCmd.NAV_TAKEOFF, lat_deg=HOME.lat_deg, lon_deg=HOME.lon_deg, alt_m=30.0)]
-    for i in range(n_items - 2):
+    for i in range(n_items - 2):  # a waypoint, then three camera trigger distances (varied params)
+        if i % 4:
+            items.append(Waypoint(command=MavCmd.DO_SET_CAM_TRIGG_DIST, params=(float(10 + i % 7), 0, 1, 0)))
+            continue
+        k = i // 4
         items.append(
             Waypoint(
-                lat_deg=HOME.lat_deg + 0.0005 * (i % 20),
-                lon_deg=HOME.lon_deg + 0.0005 * (i // 20),
+                lat_deg=HOME.lat_deg + 0.0002 * (k % 20),  # a ~20 m grid: 500 items stay within a battery
+                lon_deg=HOME.lon_deg + 0.0002 * (k // 20),
                 alt_m=40.0,
                 alt_frame=AltFrame.REL_HOME,
             )
@@ -43,9 +47,10 @@ def _mission(n_items: int) -> Plan:
 class _Sim:
     """Simulated vehicles in a child process (stopped in ``close``)."""
 
-    def __init__(self, vehicles: int, base_port: int) -> None:
+    def __init__(self, vehicles: int, base_port: int, ardupilot: str | None = None) -> None:
         cmd = [sys.executable, "-m", "ui.cli.main", "sim", "--vehicles", str(vehicles), "--base-port", str(base_port),
-               "--home", f"{HOME.lat_deg},{HOME.lon_deg},{HOME.alt_amsl_m}", "--ekf-delay-s", "1"]  # fmt: skip
+               "--home", f"{HOME.lat_deg},{HOME.lon_deg},{HOME.alt_amsl_m}"]  # fmt: skip
+        cmd += ["--ardupilot", ardupilot] if ardupilot else ["--ekf-delay-s", "1"]
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -152,7 +157,12 @@ def run(runs: int | None = None) -> dict[str, Any]:
         "goal_vehicles": 20,
     }
     ardupilot = os.environ.get("BORDERWATCH_ARDUPILOT")
-    result["real_sitl"] = (
-        "not measured: BORDERWATCH_ARDUPILOT is not set" if not ardupilot else "see tests marked ardupilot"
-    )
+    if not ardupilot:
+        result["real_sitl"] = "not measured: BORDERWATCH_ARDUPILOT is not set"
+        return result
+    sitl = _Sim(1, 26500, ardupilot=ardupilot)
+    try:
+        result["real_sitl"] = {"binary": Path(ardupilot).name, **upload_times(sitl.urls[0], runs=runs or 3)}
+    finally:
+        sitl.close()
     return result
