@@ -69,9 +69,17 @@ class CameraStreamer:
         bitrate_bps: int = 3_000_000,
         renderer: Renderer | None = None,
         restart_backoff_s: tuple[float, float] = (0.2, 5.0),
+        ground_fps: float | None = None,
     ) -> None:
+        """``ground_fps``: a lower frame rate while the vehicle is on the ground (below 1 m above home),
+        so parked drones leave the CPU to the flying ones when many share one small machine; None
+        streams at ``fps`` always, like a real camera."""
         if not (0 < fps <= 60):
             raise SimConfigError(f"video fps must be in (0, 60], got {fps!r}")
+        if ground_fps is not None and not (0 < ground_fps <= fps):
+            raise SimConfigError(f"ground fps must be in (0, fps], got {ground_fps!r}")
+        self.ground_fps = ground_fps
+        self._on_ground = False
         self.pose_source = pose_source
         self.camera = camera
         self.world = world
@@ -169,7 +177,8 @@ class CameraStreamer:
             if now < next_tick:
                 self._stop.wait(next_tick - now)
                 continue
-            next_tick = next_tick + period if now - next_tick < period else now + period
+            step = 1.0 / self.ground_fps if self.ground_fps is not None and self._on_ground else period
+            next_tick = next_tick + step if now - next_tick < step else now + step
             if not self._encoder.alive():
                 if now < retry_at:
                     continue
@@ -208,6 +217,7 @@ class CameraStreamer:
 
     def _frame(self) -> tuple[np.ndarray, FrameTruth]:
         pose = self._pose()
+        self._on_ground = pose is not None and pose.alt_rel_m < 1.0
         index = self._index
         if pose is None:
             t_unix = time.time()

@@ -15,7 +15,7 @@ import pytest
 from missions.camera import PRESETS
 from sitl.camera.barcode import decode_barcode, draw_barcode, payload_bits
 from sitl.camera.streamer import CameraStreamer
-from sitl.errors import VideoStreamError
+from sitl.errors import SimConfigError, VideoStreamError
 from sitl.world import SimClock, load_world
 from tests.sitl.camera_helpers import free_udp_port, kill_pids, pose
 
@@ -179,3 +179,41 @@ def test_no_pose_sends_grey_frames_and_non_loopback_is_refused(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
     assert rows and all(r["pose"] is None and r["targets"] == [] for r in rows)
     assert [r["frame_index"] for r in rows] == list(range(len(rows)))
+
+
+class ParkedThenFlying:
+    """On the ground at home until ``lift_after_s``, then 60 m up."""
+
+    def __init__(self, world, lift_after_s: float) -> None:
+        self.world, self.lift_at = world, time.time() + lift_after_s
+
+    def pose(self):
+        now = time.time()
+        alt = 0.0 if now < self.lift_at else 60.0
+        h = self.world.home
+        return pose(lat_deg=h.lat_deg, lon_deg=h.lon_deg, alt_rel_m=alt, yaw_deg=0.0, t_unix_s=now)
+
+
+def test_ground_fps_slows_a_parked_camera_and_full_rate_returns_in_the_air(tmp_path):
+    world = load_world()
+    with pytest.raises(SimConfigError, match="ground fps"):
+        CameraStreamer(NoPose(), PRESETS["zoom"], world, free_udp_port(), fps=FPS, ground_fps=20.0)
+    s = CameraStreamer(
+        ParkedThenFlying(world, lift_after_s=3.0), PRESETS["zoom"], world, free_udp_port(), fps=FPS,
+        ground_fps=2.0, ground_truth_path=tmp_path / "t.jsonl",
+    )  # fmt: skip
+    pids: set[int] = set()
+    try:
+        s.start()
+        pids.add(s.encoder_pid)
+        time.sleep(6.0)
+    finally:
+        s.stop()
+        kill_pids(pids)
+    rows = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    parked = [r for r in rows if r["pose"]["alt_rel_m"] < 1.0]
+    flying = [r for r in rows if r["pose"]["alt_rel_m"] >= 1.0]
+    assert 4 <= len(parked) <= 8  # ~3 s at 2 fps (not 30 at 10 fps)
+    assert len(flying) >= 20  # ~3 s at 10 fps
+    gaps = np.diff([r["t_unix_s"] for r in parked])
+    assert np.median(gaps) == pytest.approx(0.5, abs=0.1)

@@ -72,6 +72,7 @@ def _start_video(args: argparse.Namespace, sources: list) -> list[CameraStreamer
                 fps=args.fps,
                 ground_truth_path=truth,
                 clock=clock,
+                ground_fps=args.ground_fps,
             )
             streamer.start()
             streamers.append(streamer)
@@ -233,6 +234,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--camera", default="zoom", help="camera preset of the simulated cameras (default zoom)")
     p.add_argument("--fps", type=float, default=10.0, help="video frames per second (default 10)")
+    p.add_argument(
+        "--ground-fps", type=float,
+        help="frames per second while a vehicle is on the ground (default: --fps, as a real camera); the "
+        "demo uses 1 so parked drones leave a small machine's CPU to the flying one",
+    )  # fmt: skip
     p.add_argument("--ground-truth-dir", help="write each camera's per-frame ground truth (JSON Lines) here")
     p.add_argument(
         "--ardupilot", help="run real ArduPilot SITL from this arducopter binary (or BORDERWATCH_ARDUPILOT)"
