@@ -52,6 +52,7 @@ def demo_console(tmp_path: Path, *, drones: int = 1, speedup: float = 1.0, ekf_d
         BORDERWATCH_SIM_VIDEO_BASE_PORT=str(free_port()),
         BORDERWATCH_SIM_SPEEDUP=str(speedup),
         BORDERWATCH_OPERATOR="playwright",
+        BORDERWATCH_PLAN_DEFAULTS="10,3,2",  # the console's own defaults; the story sets what it needs
     )
     if ekf_delay_s is not None:
         env["BORDERWATCH_SIM_EKF_DELAY_S"] = str(ekf_delay_s)

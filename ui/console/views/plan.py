@@ -73,12 +73,14 @@ with st.sidebar:
     standoff = None if auto_standoff else st.number_input("Standoff (m)", 1.0, 500.0, 8.0, key="standoff")
     passes = st.number_input("Passes", 1, 10, 1, key="passes") if pattern == "border patrol" else 1
     sector_n = (
-        st.number_input("Split the line into sectors", 1, 10, 3, key="sector_n")
+        st.number_input("Split the line into sectors", 1, 10, settings.plan_sectors, key="sector_n")
         if pattern == "border patrol"
         else 1
     )
     sector_k = (
-        st.number_input("Plan sector", 1, int(sector_n), min(2, int(sector_n)), key="sector_k")
+        st.number_input(
+            "Plan sector", 1, int(sector_n), min(settings.plan_sector, int(sector_n)), key="sector_k"
+        )
         if sector_n > 1
         else 1
     )
@@ -89,7 +91,7 @@ with st.sidebar:
     )
     drones = st.number_input("Drones flying this patrol (for revisit gaps)", 1, 10, 1, key="drones")
     speed = st.number_input(
-        "Patrol speed (m/s)", 2.0, 20.0, 10.0, key="speed",
+        "Patrol speed (m/s)", 2.0, 20.0, settings.plan_speed_m_s, key="speed",
         help="Along the border. The zoom camera's footprint at 60 m is 31 m long: at 10 m/s a target is in "
         "view for 3 s, at 5 m/s for 6 s. The detector needs several frames to confirm a sighting, so fly "
         "slower where the station detects at only a few frames a second; faster patrols revisit sooner.",
