@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -20,17 +19,9 @@ from typing import Any
 from detection.store import open_store
 from detection.values import ErrorEllipse, Sighting
 from missions.samples import sample_border_path
+from ui.bench.timing import median_ms
 
 HOME = (31.348, -110.9837)
-
-
-def _median_ms(fn, runs: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    return statistics.median(times), out
 
 
 def _sightings(
@@ -72,16 +63,16 @@ def replay_figures(runs: int) -> dict[str, Any]:
             t_from_unix_s=now - 7 * 86400, t_to_unix_s=now, classes=("person",), min_confidence=0.8
         )
         everything = ReplayQuery(t_from_unix_s=None, t_to_unix_s=None, limit=5000)
-        q_day, (day_rows, _) = _median_ms(lambda: run_query(store, day), runs)
-        q_filtered, (filt_rows, _) = _median_ms(lambda: run_query(store, filtered), runs)
-        q_all, (all_rows, events) = _median_ms(lambda: run_query(store, everything), runs)
+        q_day, (day_rows, _) = median_ms(lambda: run_query(store, day), runs)
+        q_filtered, (filt_rows, _) = median_ms(lambda: run_query(store, filtered), runs)
+        q_all, (all_rows, events) = median_ms(lambda: run_query(store, everything), runs)
 
         def render():
             m = maps.base_map(GeoPoint(lat_deg=HOME[0], lon_deg=HOME[1]), TileConfig(kind="none"))
             sightings_layer(all_rows, events).add_to(m)
             return len(m.get_root().render())
 
-        render_ms, html_bytes = _median_ms(render, max(3, runs // 3))
+        render_ms, html_bytes = median_ms(render, max(3, runs // 3))
         store.close()
     return {
         "sightings_in_store": total,
@@ -137,12 +128,12 @@ def fly_figures(runs: int, drones: int = 10, sightings: int = 1000) -> dict[str,
                 fg.add_to(m)
                 return len(m.get_root().render()), len(cards), len(rows)
 
-            server_ms, (html_bytes, cards, shown) = _median_ms(refresh, runs)
+            server_ms, (html_bytes, cards, shown) = median_ms(refresh, runs)
             app = str(Path(__file__).resolve().parents[1] / "console" / "app.py")
             at = AppTest.from_file(app, default_timeout=120)
             at.run()
             at.switch_page("views/fly.py").run()
-            page_ms, _ = _median_ms(lambda: at.run(), max(3, runs // 2))
+            page_ms, _ = median_ms(lambda: at.run(), max(3, runs // 2))
             errors = [e.value for e in at.exception]
         finally:
             station.stop()

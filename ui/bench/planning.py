@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import statistics
-import time
 from typing import Any
 
 from missions.camera import camera_preset
@@ -13,6 +11,7 @@ from missions.geo import LocalFrame
 from missions.patterns import area_sweep, border_patrol
 from missions.validation import validate
 from missions.values import BorderLine, Geofence, GeoPoint, HomePosition, PatrolArea, Plan
+from ui.bench.timing import median_ms
 
 ORIGIN = GeoPoint(lat_deg=31.3333, lon_deg=-111.5)
 
@@ -43,15 +42,6 @@ def square_area(side_km: float = 5.0) -> PatrolArea:
     )
 
 
-def _median_ms(fn, runs: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    return statistics.median(times), out
-
-
 def run(runs: int = 7) -> dict[str, Any]:
     camera = camera_preset("zoom")
     border = long_border(100.0)
@@ -64,8 +54,8 @@ def run(runs: int = 7) -> dict[str, Any]:
         plan = Plan(mission=pattern.mission, fence=Geofence(polygons=fences), border=border)
         return plan, validate(plan)
 
-    border_ms, (plan, report) = _median_ms(plan_border, runs)
-    eff_ms, eff = _median_ms(lambda: border_effectiveness(plan.mission, border, camera, drones=4), 3)
+    border_ms, (plan, report) = median_ms(plan_border, runs)
+    eff_ms, eff = median_ms(lambda: border_effectiveness(plan.mission, border, camera, drones=4), 3)
 
     area = square_area(5.0)
     centre = frame.to_geo(0.0, 0.0)
@@ -76,7 +66,7 @@ def run(runs: int = 7) -> dict[str, Any]:
         plan = Plan(mission=pattern.mission)
         return plan, validate(plan)
 
-    sweep_ms, (sweep_plan, sweep_report) = _median_ms(plan_sweep, runs)
+    sweep_ms, (sweep_plan, sweep_report) = median_ms(plan_sweep, runs)
     return {
         "benchmark": "planning",
         "runs": runs,
