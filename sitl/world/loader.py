@@ -21,7 +21,9 @@ Optional sections: ``ground`` (``alt_amsl_m``, default home's; ``height_map``: `
 "spacing_m", "heights_m": [[...], ...]}`` in the world frame, row 0 south), ``terrain`` (fields of
 ``TerrainStyle``), ``lighting`` (fields of ``Lighting``). A target's ``look_seed`` picks its clothing
 or paint (default: from its id); ``look`` overrides single fields, colours as ``"#rrggbb"``;
-``heading_deg`` faces a target that never moves (a parked car).
+``heading_deg`` faces a target that never moves (a parked car). ``repeat_s`` (top level) plays the
+targets' script again every so many seconds of world time, so a long session keeps seeing crossings;
+every path must end by then.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ class _Builder:
         if len(set(ids)) != len(ids):
             dup = sorted({i for i in ids if ids.count(i) > 1})
             raise r.fail("$.targets", f"target ids must be unique; repeated: {', '.join(dup)}")
+        repeat_s = self._repeat_s(top.get("repeat_s"), targets)
         return World(
             name=str(top.get("name", "")),
             frame=self.frame,
@@ -123,7 +126,23 @@ class _Builder:
             fences=fences,
             roads=roads,
             targets=targets,
+            repeat_s=repeat_s,
         )
+
+    def _repeat_s(self, value: Any, targets: tuple[Target, ...]) -> float | None:
+        """``repeat_s``: the script plays again every so many seconds; it must hold every target's path
+        (a target still moving when the script restarts would jump)."""
+        if value is None:
+            return None
+        repeat = self.r.num(value, "$.repeat_s")
+        if not repeat > 0:
+            raise self.r.fail("$.repeat_s", f"must be a positive number of seconds, found {repeat!r}")
+        last = max((t.path.end_s for t in targets), default=0.0)
+        if last > repeat:
+            raise self.r.fail(
+                "$.repeat_s", f"the script must end before it repeats: the last target stops at {last:.0f} s"
+            )
+        return repeat
 
     # --- sections --------------------------------------------------------------------------------
     def _ground(self, obj: Any, home: HomePosition) -> Ground:

@@ -102,6 +102,22 @@ class World:
     fences: tuple[Fence, ...] = ()
     roads: tuple[Road, ...] = ()
     targets: tuple[Target, ...] = ()
+    repeat_s: float | None = None  # the targets' script plays again every repeat_s of world time
+
+    def script_time_s(self, t_sim_s: float) -> float:
+        """Where in the targets' script world time ``t_sim_s`` falls (``t_sim_s`` itself unless the world
+        repeats).
+
+        >>> from missions.values import HomePosition
+        >>> home = HomePosition(lat_deg=31.3, lon_deg=-110.9, alt_amsl_m=0.0)
+        >>> w = World(name="", frame=LocalFrame(origin=home.point), home=home, ground=Ground(alt_amsl_m=0.0),
+        ...           repeat_s=900.0)
+        >>> w.script_time_s(1000.0), w.script_time_s(-5.0)
+        (100.0, -5.0)
+        """
+        if self.repeat_s is None or t_sim_s < 0:
+            return t_sim_s
+        return math.fmod(t_sim_s, self.repeat_s)
 
     @cached_property
     def border_line(self) -> LineString | None:
@@ -136,6 +152,7 @@ class World:
         """Every target's true state at world time ``t_sim_s``."""
         if not self.targets:
             return ()
+        t_sim_s = self.script_time_s(t_sim_s)
         xy = np.array([t.path.position_at(t_sim_s) for t in self.targets])
         lon_lat = self.frame.geo_array(xy)
         alts = self.ground.alt_at(xy[:, 0], xy[:, 1])
@@ -158,7 +175,8 @@ class World:
         )
 
     def crossings(self) -> tuple[Crossing, ...]:
-        """Every scripted crossing of the border line, in time order."""
+        """Every scripted crossing of the border line, in time order (in the first play of the script; with
+        ``repeat_s`` each recurs every ``repeat_s`` seconds)."""
         line = self.border_line
         if line is None:
             return ()

@@ -139,6 +139,11 @@ BASE = {
         ({"roads": [{"surface": "gravel", "coordinates": [[-111.0, 31.34], [-110.99, 31.34]]}]}, "surface"),
         ({"lighting": {"sun_azimuth": 3}}, "$.lighting.sun_azimuth"),
         ({"targets": [{"id": "a", "look": {"shirt_bgr": "#12"}, "path": [{"border_m": 1}]}]}, "#rrggbb"),
+        ({"repeat_s": 0}, "$.repeat_s: must be a positive number"),
+        (
+            {"repeat_s": 30, "targets": [{"id": "a", "speed_m_s": 1.0, "path": [{"border_m": 1}, {"border_m": 51}]}]},
+            "$.repeat_s: the script must end before it repeats: the last target stops at 50 s",
+        ),
     ],
 )
 def test_bad_world_files_say_where_and_what(change, message):
@@ -167,6 +172,35 @@ def test_a_world_file_with_a_crossing_and_a_height_map():
     (s,) = w.targets_at(50.0)
     assert 1150 < s.alt_amsl_m < 1170
     assert w.ground.alt_at(-2000.0, 0.0) == pytest.approx(1150.0)
+
+
+def test_the_sample_script_plays_again_every_repeat_s(world):
+    """A demo started at any hour sees crossings: world time t plays the script at t mod repeat_s."""
+    assert world.repeat_s == 900.0
+    assert max(t.path.end_s for t in world.targets) <= world.repeat_s
+    for t_s in (0.0, 95.5, 400.0, 899.0):
+        first = {s.id: (s.x_m, s.y_m, s.speed_m_s) for s in world.targets_at(t_s)}
+        for cycle in (1, 7):
+            again = {s.id: (s.x_m, s.y_m, s.speed_m_s) for s in world.targets_at(t_s + cycle * 900.0)}
+            assert again.keys() == first.keys()
+            for ident, value in first.items():
+                assert again[ident] == pytest.approx(value, abs=1e-6), (ident, t_s, cycle)
+    p1 = next(c for c in world.crossings() if c.target_id == "p1")
+    eps = 0.25
+    for cycle in (0, 3):
+        t = p1.t_sim_s + cycle * 900.0
+        before = next(s for s in world.targets_at(t - eps) if s.id == "p1")
+        after = next(s for s in world.targets_at(t + eps) if s.id == "p1")
+        assert world.side_of(before.x_m, before.y_m) == -world.side_of(after.x_m, after.y_m) != 0
+
+
+def test_a_world_without_repeat_s_keeps_its_last_positions():
+    doc = {**BASE, "targets": [{"id": "a", "speed_m_s": 1.0, "path": [{"border_m": 1}, {"border_m": 51}]}]}
+    w = world_from_json(json.dumps(doc))
+    assert w.repeat_s is None
+    (end,) = w.targets_at(50.0)
+    (later,) = w.targets_at(5000.0)
+    assert (later.x_m, later.y_m, later.speed_m_s) == pytest.approx((end.x_m, end.y_m, 0.0))
 
 
 @pytest.mark.parametrize(
