@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -33,12 +34,17 @@ from missions.camera import CameraSpec
 
 log = logging.getLogger(__name__)
 STAGES = ("read", "pose", "detect", "track", "geotag", "store")
+# Where a frame's time goes, capture to done (the last 300 frames): "video" capture → decoded frame
+# arrival (encoder, link, decoder); "wait" arrival → detector start (a frame waits for the detector to
+# finish the one before); "beyond_inference" capture → done minus the detector's own time.
+LATENCIES = ("video", "wait", "beyond_inference")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PipelineConfig:
     """``vehicle`` names the drone; ``flight_id`` an existing flight (None: start one). ``pose_dt_s``: half
-    the interval over which each ground point's speed is measured (timing error)."""
+    the interval over which each ground point's speed is measured (timing error). ``stats()`` reports
+    timings over the last ``stats_window_frames`` frames."""
 
     vehicle: str
     camera: CameraSpec
@@ -52,6 +58,7 @@ class PipelineConfig:
     buffer_m: float = 50.0
     pose_dt_s: float = 0.05
     read_timeout_s: float = 1.0
+    stats_window_frames: int = 300  # stage timings and latencies are over the last so many frames
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,6 +88,7 @@ class PipelineStats:
     frames_without_pose: int
     fps: float
     stages: dict[str, StageTiming]
+    latency: dict[str, StageTiming]
     sightings_new: int
     sightings_updated: int
     events: int
@@ -91,6 +99,13 @@ class PipelineStats:
 
 
 Listener = Callable[[SightingCommitted], None]
+
+
+def _timing(values_s: deque[float]) -> StageTiming:
+    arr = np.array(values_s) * 1000.0 if values_s else np.zeros(1)
+    return StageTiming(
+        mean_ms=float(arr.mean()), p50_ms=float(np.percentile(arr, 50)), p95_ms=float(np.percentile(arr, 95))
+    )
 
 
 class Pipeline:
@@ -135,7 +150,9 @@ class Pipeline:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._timings = {s: deque(maxlen=300) for s in STAGES}
+        window = config.stats_window_frames
+        self._timings = {s: deque(maxlen=window) for s in STAGES}
+        self._latency = {s: deque(maxlen=window) for s in LATENCIES}
         self._frame_times: deque[float] = deque(maxlen=60)
         self._processed = self._no_pose = self._new = self._updated = self._events = self._errors = 0
         self._last_error: str | None = None
@@ -163,18 +180,12 @@ class Pipeline:
 
     def stats(self) -> PipelineStats:
         with self._lock:
-            stages = {}
-            for name, values in self._timings.items():
-                arr = np.array(values) * 1000.0 if values else np.zeros(1)
-                stages[name] = StageTiming(
-                    mean_ms=float(arr.mean()),
-                    p50_ms=float(np.percentile(arr, 50)),
-                    p95_ms=float(np.percentile(arr, 95)),
-                )
+            stages = {name: _timing(values) for name, values in self._timings.items()}
+            latency = {name: _timing(values) for name, values in self._latency.items()}
             ft = list(self._frame_times)
             fps = (len(ft) - 1) / (ft[-1] - ft[0]) if len(ft) > 2 and ft[-1] > ft[0] else 0.0
             return PipelineStats(
-                frames_processed=self._processed, frames_without_pose=self._no_pose, fps=fps, stages=stages,
+                frames_processed=self._processed, frames_without_pose=self._no_pose, fps=fps, stages=stages, latency=latency,
                 sightings_new=self._new, sightings_updated=self._updated, events=self._events,
                 open_tracks=self.builder.open_tracks, errors=self._errors, last_error=self._last_error,
                 running=self._thread is not None and self._thread.is_alive(),
@@ -195,6 +206,7 @@ class Pipeline:
     def process(self, frame: Frame, *, read_s: float = 0.0) -> list[SightingCommitted]:
         """Detect, track, geotag and commit one frame; returns what was committed."""
         t = {"read": read_s}
+        t_start_unix_s = time.time()
         t0 = time.perf_counter()
         dets = self.detector.detect(frame.image)
         t["detect"] = time.perf_counter() - t0
@@ -221,7 +233,13 @@ class Pipeline:
         t0 = time.perf_counter()
         committed = self._commit(updates, frame, t["detect"])
         t["store"] = time.perf_counter() - t0
+        latency = {"beyond_inference": time.time() - frame.t_capture_unix_s - t["detect"]}
+        if math.isfinite(frame.t_arrival_unix_s):
+            latency["video"] = frame.t_arrival_unix_s - frame.t_capture_unix_s
+            latency["wait"] = t_start_unix_s - frame.t_arrival_unix_s
         with self._lock:
+            for k, v in latency.items():
+                self._latency[k].append(v)
             self._processed += 1
             self._frame_times.append(time.monotonic())
             self._latest = (frame, tracked)

@@ -172,3 +172,30 @@ def test_an_inactive_pipeline_shows_frames_but_detects_nothing(tmp_path, detecto
     assert frame.image.shape == images[0].shape and len(detections) == 0
     assert store.sightings() == []
     store.close()
+
+
+def test_stats_say_where_a_frames_time_went(tmp_path, detector):
+    """Video path (capture → arrival), wait for the detector (arrival → start), and capture → done minus
+    the detector's own time, per frame, from the frame's own timestamps."""
+    import time
+
+    from detection.values import Frame
+
+    store = open_store(f"sqlite:///{tmp_path}/bw.db")
+    pipeline = Pipeline(
+        config=PipelineConfig(vehicle="sim-0", camera=sim.ZOOM, detector=detector.config),
+        poses=PoseSeries([]), store=store, detector=detector,
+    )  # fmt: skip
+    image = np.full((720, 1280, 3), 120, np.uint8)
+    for k in range(3):
+        now = time.time()
+        frame = Frame(image=image, t_capture_unix_s=now - 0.5, t_arrival_unix_s=now - 0.2, index=k, source="t")
+        pipeline.process(frame)
+    stats = pipeline.stats()
+    pipeline.close()
+    store.close()
+    assert stats.frames_processed == 3 and stats.frames_without_pose == 3
+    assert stats.latency["video"].p50_ms == pytest.approx(300.0, abs=1.0)
+    assert 200.0 <= stats.latency["wait"].p50_ms < 250.0
+    # capture → done is 0.5 s + the detector's time; beyond inference is the 0.5 s and what follows it
+    assert 500.0 <= stats.latency["beyond_inference"].p50_ms < 600.0

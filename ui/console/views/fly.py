@@ -112,8 +112,12 @@ def live() -> None:
         else:
             st.image(frame, channels="RGB", width="stretch")
             stats = watch.stats()
+            behind = (
+                f"video {stats.latency['video'].p50_ms:.0f} ms behind · " if stats.frames_processed else ""
+            )
             st.caption(
-                f"{stats.fps:.1f} fps · detect {stats.stages['detect'].p50_ms:.0f} ms · {stats.open_tracks} tracks"
+                f"{stats.fps:.1f} fps · detect {stats.stages['detect'].p50_ms:.0f} ms · {behind}"
+                f"{stats.open_tracks} tracks"
             )
     with feed:
         crossed = {e.sighting_id: e for e in events if e.kind.value == "crossing"}
