@@ -159,6 +159,7 @@ class Pipeline:
         self._latest: tuple[Frame, Detections] | None = None
         self._closed = False
         self._prev_pose: CameraPose | None = None
+        self._prev_t_capture: float | None = None
 
     # --- listeners and views ------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> Callable[[], None]:
@@ -220,7 +221,10 @@ class Pipeline:
                 self.geotagger, self._prev_pose, pose, (frame.width_px, frame.height_px)
             )
         self._prev_pose = pose
-        tracked = self.tracker.update(dets, frame.image, warp)
+        dt_s = frame.t_capture_unix_s - self._prev_t_capture if self._prev_t_capture is not None else None
+        self._prev_t_capture = frame.t_capture_unix_s
+        gsd_m_px = pose.alt_rel_m / self.config.camera.fx_px if pose is not None and pose.alt_rel_m > 1 else None
+        tracked = self.tracker.update(dets, frame.image, warp, dt_s=dt_s, gsd_m_px=gsd_m_px)
         t["track"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         if pose is None:

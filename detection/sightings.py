@@ -1,6 +1,6 @@
 """Tracks → sightings: each tracked object's ground points gathered, fused and turned into one ``Sighting``.
 
-A track becomes a sighting once it has been seen in ``min_frames`` frames (flicker ids never do). Its
+A track becomes a sighting once it has been tracked in ``min_frames`` frames (flicker ids never do). Its
 sighting is then re-issued, same id, every ``update_interval_s`` while it lasts and once more when it
 ends (not seen for ``end_after_s``), each time with the fused position, error ellipse, best snapshot and
 the map rules' events. ``SightingBuilder.step`` is pure bookkeeping: the pipeline commits what it returns.
@@ -49,12 +49,12 @@ def mgrs_string(lat_deg: float, lon_deg: float) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class SightingConfig:
-    """``min_frames``: frames a track needs before it is a sighting: three by default, because the zoom
-    camera's footprint is only 17 m along the track at 60 m, so a target passes through it in 3.5 s at
-    5 m/s, and a CPU detector sees 1 to 4 frames a second (ByteTrack itself already drops ids seen in a
-    single frame). ``end_after_s``: a track unseen this
-    long is over (keep it above the tracker's own memory, ``track_buffer`` frames, or a re-found track
-    would start a second sighting). ``anchor``: the box point taken as the object's ground point
+    """``min_frames``: tracked frames a track needs before it is a sighting. ByteTrack gives an id from a
+    track's second detection on (the first only proposes it), so the default 2 means three detections of
+    one object: the zoom camera's footprint is only 17 m along the track at 60 m, a walker met head-on at
+    5 m/s crosses it in under 3 s, and a CPU detector sharing the machine sees about one frame a second.
+    ``end_after_s``: a track unseen this long is over (keep it above the tracker's own memory,
+    ``track_buffer`` frames, or a re-found track would start a second sighting). ``anchor``: the box point taken as the object's ground point
     (``center``, or ``bottom`` for upright objects seen obliquely). ``fit_window_s``: how much of a long
     track's recent path the position fit uses (short enough that a turn does not bend the fit).
 
@@ -63,7 +63,7 @@ class SightingConfig:
     one's ground point (the map frame knows where things are even when the view turned or jumped)
     continues as the same sighting."""
 
-    min_frames: int = 3
+    min_frames: int = 2
     update_interval_s: float = 2.0
     end_after_s: float = 8.0
     anchor: str = "center"

@@ -14,7 +14,12 @@ IoU matching fails (a 20 px person moving 12 px a frame barely overlaps itself):
   throw a pose-derived warp off by ~90 px a frame. ``motion="pose"`` takes the caller's ``warp``
   (``detection.geotag.frame_to_frame_affine`` from two poses), for clean telemetry or texture-less
   ground; ``"none"`` turns it off;
-* boxes smaller than ``min_box_px`` are grown to it around their centre for matching only.
+* boxes are grown around their centre for matching only: to at least ``min_box_px``, plus twice the
+  distance a target moving at ``target_speed_m_s`` covers between two frames (``dt_s`` and the ground
+  sample distance ``gsd_m_px``, when the caller knows them). A new track has no velocity yet, so at one
+  frame a second a person walking 1.2 m/s moves 50 px (zoom camera, 60 m), more than its own box, and
+  plain IoU would never link its detections; grown by the motion, consecutive boxes still overlap by
+  about half.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ class TrackerConfig:
     match_thresh: float = 0.8
     fuse_score: bool = True
     min_box_px: float = 48.0
+    target_speed_m_s: float = 2.0
+    max_gap_s: float = 2.0  # frame gaps longer than this grow boxes as much as this one
     motion: str = "image"
     motion_downscale: int = 4
 
@@ -51,6 +58,17 @@ class TrackerConfig:
             raise InvalidDetectionValueError("track_buffer must be at least one frame")
         if self.motion not in ("image", "pose", "none"):
             raise InvalidDetectionValueError(f"motion must be image, pose or none, got {self.motion!r}")
+
+    def match_box_px(self, dt_s: float | None = None, gsd_m_px: float | None = None) -> float:
+        """The smallest box side used for matching after a frame gap of ``dt_s`` at ``gsd_m_px``.
+
+        >>> cfg = TrackerConfig()
+        >>> cfg.match_box_px(), round(cfg.match_box_px(1.0, 0.025)), round(cfg.match_box_px(9.0, 0.025))
+        (48.0, 208, 368)
+        """
+        if dt_s is None or gsd_m_px is None or not (dt_s > 0 and gsd_m_px > 0):
+            return self.min_box_px
+        return self.min_box_px + 2.0 * self.target_speed_m_s * min(dt_s, self.max_gap_s) / gsd_m_px
 
 
 class _Boxes:
@@ -113,7 +131,7 @@ class Tracker:
         self.config = config or TrackerConfig()
         from ultralytics.utils import IterableSimpleNamespace
 
-        ours = ("min_box_px", "motion", "motion_downscale")
+        ours = ("min_box_px", "target_speed_m_s", "max_gap_s", "motion", "motion_downscale")
         args = {k: v for k, v in asdict(self.config).items() if k not in ours}
         self._tracker = _byte_tracker_class()(IterableSimpleNamespace(tracker_type="bytetrack", **args))
         self._gmc = None
@@ -138,19 +156,28 @@ class Tracker:
             return None
 
     def update(
-        self, detections: Detections, image: np.ndarray | None = None, warp: np.ndarray | None = None
+        self,
+        detections: Detections,
+        image: np.ndarray | None = None,
+        warp: np.ndarray | None = None,
+        *,
+        dt_s: float | None = None,
+        gsd_m_px: float | None = None,
     ) -> Detections:
         """Assign track ids to one frame's detections (frames in order). ``image``: the frame, for
-        ``motion="image"``; ``warp``: the previous frame's pixels → this frame's, for ``motion="pose"``."""
+        ``motion="image"``; ``warp``: the previous frame's pixels → this frame's, for ``motion="pose"``;
+        ``dt_s`` (seconds since the previous frame) and ``gsd_m_px`` (metres per pixel on the ground)
+        size the matching boxes for how far a target can move meanwhile."""
         if self.config.motion == "image":
             warp = self._image_warp(image)
         elif self.config.motion == "none":
             warp = None
         self.last_warp = warp
         xyxy = detections.xyxy_px.astype(np.float64)
-        if len(xyxy) and self.config.min_box_px > 0:
+        side = self.config.match_box_px(dt_s, gsd_m_px)
+        if len(xyxy) and side > 0:
             centre = (xyxy[:, :2] + xyxy[:, 2:]) / 2
-            half = np.maximum((xyxy[:, 2:] - xyxy[:, :2]) / 2, self.config.min_box_px / 2)
+            half = np.maximum((xyxy[:, 2:] - xyxy[:, :2]) / 2, side / 2)
             xyxy = np.column_stack([centre - half, centre + half])
         boxes = _Boxes(xyxy, detections.confidence.astype(np.float64), detections.class_id.astype(np.float64))
         self._tracker.warp = None if warp is None else np.asarray(warp, dtype=np.float64)

@@ -189,7 +189,9 @@ def test_stats_say_where_a_frames_time_went(tmp_path, detector):
     image = np.full((720, 1280, 3), 120, np.uint8)
     for k in range(3):
         now = time.time()
-        frame = Frame(image=image, t_capture_unix_s=now - 0.5, t_arrival_unix_s=now - 0.2, index=k, source="t")
+        frame = Frame(
+            image=image, t_capture_unix_s=now - 0.5, t_arrival_unix_s=now - 0.2, index=k, source="t"
+        )
         pipeline.process(frame)
     stats = pipeline.stats()
     pipeline.close()
@@ -199,3 +201,59 @@ def test_stats_say_where_a_frames_time_went(tmp_path, detector):
     assert 200.0 <= stats.latency["wait"].p50_ms < 250.0
     # capture → done is 0.5 s + the detector's time; beyond inference is the 0.5 s and what follows it
     assert 500.0 <= stats.latency["beyond_inference"].p50_ms < 600.0
+
+
+def _pass_over_walker(detector, tmp_path, tracker) -> list:
+    """The demo's patrol seen by a detector that manages one frame a second: the drone flies west along
+    the border at 5 m/s, 7.7 m off the line, over person p1 walking the patrol road at 1.2 m/s."""
+    from shapely.geometry import Point
+
+    from detection.values import Frame
+    from ui.bench.detection_sim import border_point
+
+    world = sim.world()
+    t_meet = 222.0
+    p1 = next(s for s in world.targets_at(t_meet) if s.id == "p1")
+    s_meet = world.border_line.project(Point(p1.x_m, p1.y_m))
+    poses, frames = [], []
+    for k, t in enumerate(np.arange(t_meet - 6.0, t_meet + 6.0, 1.0)):
+        s = s_meet - 5.0 * (t - t_meet)
+        lat, lon = border_point(world, s, 7.7)
+        ahead = border_point(world, s - 1.0, 7.7)
+        e, n, _ = pymap3d.geodetic2enu(ahead[0], ahead[1], 0.0, lat, lon, 0.0)
+        vp = sim.vehicle_pose(
+            t_unix_s=1_763_790_000.0 + t,
+            lat_deg=lat,
+            lon_deg=lon,
+            yaw_deg=math.degrees(math.atan2(e, n)) % 360,
+        )
+        poses.append(sim.camera_pose(vp))
+        frames.append(
+            Frame(image=sim.render(vp, float(t)).image, t_capture_unix_s=vp.t_unix_s, index=k, source="t")
+        )
+    store = open_store(f"sqlite:///{tmp_path}/bw.db")
+    pipeline = Pipeline(
+        config=PipelineConfig(vehicle="sim-0", camera=sim.ZOOM, detector=detector.config, tracker=tracker),
+        poses=PoseSeries(poses), store=store, detector=detector,
+    )  # fmt: skip
+    for f in frames:
+        pipeline.process(f)
+    pipeline.close()
+    found = store.sightings()
+    store.close()
+    return found
+
+
+def test_a_walker_passed_at_one_frame_a_second_becomes_a_sighting(tmp_path, detector):
+    """At 1 fps p1 moves ~50 px between frames, more than its box: matching boxes grow by how far a
+    target can move in the frame gap, so its detections link into one track and one sighting."""
+    from detection.tracker import TrackerConfig
+
+    (s,) = _pass_over_walker(detector, tmp_path / "grown", TrackerConfig())
+    assert s.class_name == "person" and s.track_frames >= 2
+    t_sim = s.position_t_unix_s - 1_763_790_000.0
+    p1 = next(t for t in sim.world().targets_at(t_sim) if t.id == "p1")
+    e, n, _ = pymap3d.geodetic2enu(s.lat_deg, s.lon_deg, p1.alt_amsl_m, p1.lat_deg, p1.lon_deg, p1.alt_amsl_m)
+    assert math.hypot(e, n) < 2.0
+    # the control: boxes not grown for motion (a fixed 48 px), the same detections never make a track
+    assert _pass_over_walker(detector, tmp_path / "fixed", TrackerConfig(target_speed_m_s=0.0)) == []
