@@ -155,3 +155,11 @@ def test_connections_validates_and_lists_drones(station):
         [b.label for b in at.button],
     )
     assert "bad" not in [v.name for v in station.vehicles()]
+
+
+def test_patrol_speed_help_says_how_long_a_target_stays_in_view():
+    from ui.console.plan_logic import speed_help
+
+    at_60 = speed_help("zoom", 60.0)
+    assert "sees 17 m along the track" in at_60 and "1.7 s at 10 m/s and 3.5 s at 5 m/s" in at_60
+    assert "sees 35 m along the track" in speed_help("zoom", 120.0)

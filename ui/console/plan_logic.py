@@ -201,3 +201,19 @@ def _centre(features: MapFeatures) -> GeoPoint:
     return GeoPoint(
         lat_deg=sum(p.lat_deg for p in pts) / len(pts), lon_deg=sum(p.lon_deg for p in pts) / len(pts)
     )
+
+
+def speed_help(camera: str, alt_m: float) -> str:
+    """How long a target stays in view at patrol speeds, for this camera and altitude (looking down).
+
+    >>> "sees 17 m along the track: a standing target is in view for 1.7 s at 10 m/s and 3.5 s at 5 m/s" in (
+    ...     speed_help("zoom", 60.0))
+    True
+    """
+    along_m = camera_preset(camera).footprint_nadir_m(alt_m)[1]
+    return (
+        f"Along the border. Looking down from {alt_m:.0f} m, the {camera} camera sees {along_m:.0f} m along "
+        f"the track: a standing target is in view for {along_m / 10:.1f} s at 10 m/s and {along_m / 5:.1f} s "
+        "at 5 m/s (less for one walking towards the drone). A sighting needs three detections, so fly "
+        "slower where the station detects at only one or two frames a second; faster patrols revisit sooner."
+    )

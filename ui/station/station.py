@@ -243,8 +243,16 @@ class Station:
         if self._stopped:
             return
         self._stopped = True
-        for watch in self.watches().values():
-            watch.stop()
+        # In parallel: a video source reconnecting to a stream that has gone waits out its open timeout
+        # (OpenCV cannot interrupt it), and one after another that was ~10 s per drone at shutdown.
+        stoppers = [
+            threading.Thread(target=watch.stop, name=f"stop:{name}", daemon=True)
+            for name, watch in self.watches().items()
+        ]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
         self.fleet.stop()
         for sim in self._sims:
             sim.stop()

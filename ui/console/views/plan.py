@@ -20,7 +20,15 @@ from missions.values import GeoPoint, MavCmd
 from telemetry.errors import LinkError
 from ui.console import maps
 from ui.console.context import get_settings, get_station, operator
-from ui.console.plan_logic import PATTERNS, PlanInputs, build_plan, features_from_drawings, merge, revalidate
+from ui.console.plan_logic import (
+    PATTERNS,
+    PlanInputs,
+    build_plan,
+    features_from_drawings,
+    merge,
+    revalidate,
+    speed_help,
+)
 
 station = get_station()
 settings = get_settings()
@@ -92,9 +100,7 @@ with st.sidebar:
     drones = st.number_input("Drones flying this patrol (for revisit gaps)", 1, 10, 1, key="drones")
     speed = st.number_input(
         "Patrol speed (m/s)", 2.0, 20.0, settings.plan_speed_m_s, key="speed",
-        help="Along the border. The zoom camera's footprint at 60 m is 31 m long: at 10 m/s a target is in "
-        "view for 3 s, at 5 m/s for 6 s. The detector needs several frames to confirm a sighting, so fly "
-        "slower where the station detects at only a few frames a second; faster patrols revisit sooner.",
+        help=speed_help(camera, alt_m),
     )  # fmt: skip
     transit = st.number_input("Transit speed to the start (m/s)", 2.0, 20.0, 10.0, key="transit_speed")
     endurance = st.number_input("Endurance (min)", 5.0, 120.0, 40.0, key="endurance")
