@@ -11,9 +11,12 @@ hover at 60 m over the crossing with the image's long side across the border, th
 patrol road at 3 m/s (overtaking p1, meeting p5 walking east) and back east at 5 m/s past a parked
 pickup (bp1). Ground truth is the world model itself (every target's true position at any instant).
 
-Reported: pipeline fps ÷ raw model fps (the same frames, re-detected back to back at the end while the
-simulation still runs and the pipeline's video source still decodes the stream, so both see the same CPU
-contention; and, for comparison, the same with the video source stopped); capture → committed latency beyond the
+Reported: pipeline fps ÷ raw model fps, two ways: ``fps_ratio_in_run`` takes the model's own time on
+each frame as the pipeline ran it (its detect stage: the same frames, the same run, the same CPU
+contention), ``fps_ratio`` re-detects a sample of the frames back to back at the end while the
+simulation still runs and the pipeline's video source still decodes the stream (and, for comparison,
+with the video source stopped); the second moves with the simulated drone's render load on the same two
+cores (runs gave 0.89 to 0.99); the camera streams at 25 fps, as gimbal cameras do; capture → committed latency beyond the
 frame's inference time (p50/p95, from the barcode capture time; with and without the 100 ms link);
 geotag error of each sighting against the target's true position at the sighting's time (CEP, CE90,
 share inside its reported 95 % ellipse); recall of the targets the camera saw whole for ≥ 2 s (from the
@@ -60,7 +63,7 @@ from ui.pose_adapter import LinkPoses
 
 MAV_CMD_DO_CHANGE_SPEED = 178
 VIDEO_LATENCY_S = 0.1
-CAMERA_FPS = 10.0
+CAMERA_FPS = 25.0  # gimbal cameras stream 25-30 fps
 WORLD_START_S = 45.0  # world time when the benchmark starts: p1 crosses at 90 s
 MATCH_RADIUS_M = 15.0
 MIN_VISIBLE_S = 2.0  # a target counts as "seen" when it was in the image this long
@@ -363,6 +366,7 @@ def _report(
         "pipeline_fps": round(pipeline_fps, 2),
         "raw_model_fps_same_frames": round(raw[0], 2),
         "fps_ratio": round(pipeline_fps / raw[0], 3) if raw[0] else None,
+        "fps_ratio_in_run": round(pipeline_fps * stats.stages["detect"].mean_ms / 1000.0, 3),
         "raw_model_fps_same_frames_video_source_stopped": round(raw[1], 2),
         "fps_ratio_vs_model_without_video_decoding": round(pipeline_fps / raw[1], 3) if raw[1] else None,
         "stage_ms": {k: round(v.mean_ms, 1) for k, v in stats.stages.items()},
