@@ -16,7 +16,7 @@ each frame as the pipeline ran it (its detect stage: the same frames, the same r
 contention), ``fps_ratio`` re-detects a sample of the frames back to back at the end while the
 simulation still runs and the pipeline's video source still decodes the stream (and, for comparison,
 with the video source stopped); the second moves with the simulated drone's render load on the same two
-cores (runs gave 0.89 to 0.99); the camera streams at 25 fps, as gimbal cameras do; capture → committed latency beyond the
+cores (runs gave 0.89 to 1.03); the camera streams at 25 fps, as gimbal cameras do; capture → committed latency beyond the
 frame's inference time (p50/p95, from the barcode capture time; with and without the 100 ms link);
 geotag error of each sighting against the target's true position at the sighting's time (CEP, CE90,
 share inside its reported 95 % ellipse); recall of the targets the camera saw whole for ≥ 2 s (from the
