@@ -223,7 +223,9 @@ class Pipeline:
         self._prev_pose = pose
         dt_s = frame.t_capture_unix_s - self._prev_t_capture if self._prev_t_capture is not None else None
         self._prev_t_capture = frame.t_capture_unix_s
-        gsd_m_px = pose.alt_rel_m / self.config.camera.fx_px if pose is not None and pose.alt_rel_m > 1 else None
+        gsd_m_px = (
+            pose.alt_rel_m / self.config.camera.fx_px if pose is not None and pose.alt_rel_m > 1 else None
+        )
         tracked = self.tracker.update(dets, frame.image, warp, dt_s=dt_s, gsd_m_px=gsd_m_px)
         t["track"] = time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -141,7 +141,10 @@ BASE = {
         ({"targets": [{"id": "a", "look": {"shirt_bgr": "#12"}, "path": [{"border_m": 1}]}]}, "#rrggbb"),
         ({"repeat_s": 0}, "$.repeat_s: must be a positive number"),
         (
-            {"repeat_s": 30, "targets": [{"id": "a", "speed_m_s": 1.0, "path": [{"border_m": 1}, {"border_m": 51}]}]},
+            {
+                "repeat_s": 30,
+                "targets": [{"id": "a", "speed_m_s": 1.0, "path": [{"border_m": 1}, {"border_m": 51}]}],
+            },
             "$.repeat_s: the script must end before it repeats: the last target stops at 50 s",
         ),
     ],

@@ -260,7 +260,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--conf", type=float, default=0.25)
     w.add_argument("--tile", type=int, default=0, help="sliced inference tile size (px); 0 = whole frames")
     w.add_argument(
-        "--min-frames", type=int, default=SightingConfig().min_frames, help="frames a track needs to be a sighting"
+        "--min-frames",
+        type=int,
+        default=SightingConfig().min_frames,
+        help="frames a track needs to be a sighting",
     )
     w.add_argument("--duration", type=float, help="stop after this many seconds")
     w.add_argument("--connect-timeout", type=float, default=30.0)
