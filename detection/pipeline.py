@@ -34,7 +34,7 @@ from missions.camera import CameraSpec
 
 log = logging.getLogger(__name__)
 STAGES = ("read", "pose", "detect", "track", "geotag", "store")
-# Where a frame's time goes, capture to done (the last 300 frames): "video" capture → decoded frame
+# Where a frame's time goes, capture to done (over the last ``stats_window_frames`` frames): "video" capture → decoded frame
 # arrival (encoder, link, decoder); "wait" arrival → detector start (a frame waits for the detector to
 # finish the one before); "beyond_inference" capture → done minus the detector's own time.
 LATENCIES = ("video", "wait", "beyond_inference")

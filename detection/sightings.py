@@ -54,8 +54,9 @@ class SightingConfig:
     one object: the zoom camera's footprint is only 17 m along the track at 60 m, a walker met head-on at
     5 m/s crosses it in under 3 s, and a CPU detector sharing the machine sees about one frame a second.
     ``end_after_s``: a track unseen this long is over (keep it above the tracker's own memory,
-    ``track_buffer`` frames, or a re-found track would start a second sighting). ``anchor``: the box point taken as the object's ground point
-    (``center``, or ``bottom`` for upright objects seen obliquely). ``fit_window_s``: how much of a long
+    ``track_buffer`` frames, or a re-found track would start a second sighting). ``anchor``: the box
+    point taken as the object's ground point (``center``, or ``bottom`` for upright objects seen
+    obliquely). ``fit_window_s``: how much of a long
     track's recent path the position fit uses (short enough that a turn does not bend the fit).
 
     Stitching: when the tracker starts a new id, an unseen track of the same class that vanished less

@@ -10,8 +10,8 @@ IoU matching fails (a 20 px person moving 12 px a frame barely overlaps itself):
 
 * camera-motion compensation: a 2×3 warp (previous frame's pixels → this frame's) moves every track's
   Kalman state before matching. ``motion="image"`` measures it from the frames (sparse optical flow,
-  Ultralytics' GMC on a quarter-size frame, 150 corners, ~3 ms): robust to telemetry noise, which at 1.5 m GPS σ would
-  throw a pose-derived warp off by ~90 px a frame. ``motion="pose"`` takes the caller's ``warp``
+  Ultralytics' GMC on a quarter-size frame, 150 corners, ~3 ms): robust to telemetry noise, which at
+  1.5 m GPS σ would throw a pose-derived warp off by ~90 px a frame. ``motion="pose"`` takes the caller's ``warp``
   (``detection.geotag.frame_to_frame_affine`` from two poses), for clean telemetry or texture-less
   ground; ``"none"`` turns it off;
 * boxes are grown around their centre for matching only: to at least ``min_box_px``, plus twice the
